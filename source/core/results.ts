@@ -1,0 +1,166 @@
+import {existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs';
+import path from 'node:path';
+import {appendLine, writeFileAtomic} from './fsutil.js';
+import type {ExperimentRecord, Status} from './types.js';
+
+// runs/results.tsv keeps autoresearch's five columns so existing notebooks
+// read it; runs/<NNNN>-<commit>/ keeps everything else about an experiment.
+
+const statuses = new Set<Status>(['keep', 'discard', 'crash']);
+
+export function resultsHeader(metric: string): string {
+	return `commit\t${metric}\tmemory_gb\tstatus\tdescription`;
+}
+
+/** Tabs and newlines would break the row; control characters have no place in it. */
+export function cleanDescription(text: string): string {
+	// eslint-disable-next-line no-control-regex
+	return text.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim() || '(no description)';
+}
+
+export function formatRow(record: ExperimentRecord): string {
+	const metric = record.metric === null ? 0 : record.metric;
+	return [record.commit, metric.toFixed(6), record.memoryGb.toFixed(1), record.status, cleanDescription(record.description)].join(
+		'\t',
+	);
+}
+
+export type LoadedResults = {
+	records: ExperimentRecord[];
+	/** Lines that could not be read, each named by its line number; the file is never rewritten for them. */
+	problems: string[];
+};
+
+export class ResultsFile {
+	readonly path: string;
+
+	constructor(
+		readonly runsDir: string,
+		readonly metric: string,
+	) {
+		this.path = path.join(runsDir, 'results.tsv');
+	}
+
+	load(): LoadedResults {
+		if (!existsSync(this.path)) return {records: [], problems: []};
+		const lines = readFileSync(this.path, 'utf8').split('\n');
+		const records: ExperimentRecord[] = [];
+		const problems: string[] = [];
+		const header = lines[0]?.split('\t') ?? [];
+		if (header[0] !== 'commit' || header.length !== 5) {
+			problems.push(`results.tsv line 1: expected the header \`${resultsHeader(this.metric)}\``);
+		} else if (header[1] !== this.metric) {
+			problems.push(`results.tsv line 1: the metric column is \`${header[1]}\` but program.md's metric is \`${this.metric}\``);
+		}
+		let n = 0;
+		for (let i = 1; i < lines.length; i++) {
+			const line = lines[i]!;
+			if (line.trim() === '') continue;
+			n++;
+			const cols = line.split('\t');
+			const [commit, metric, memory, status, ...rest] = cols;
+			const description = rest.join('\t');
+			const value = Number(metric);
+			const mem = Number(memory);
+			if (
+				cols.length < 5 ||
+				!/^[0-9a-f]{4,40}$/.test(commit ?? '') ||
+				!Number.isFinite(value) ||
+				!Number.isFinite(mem) ||
+				!statuses.has(status as Status)
+			) {
+				problems.push(`results.tsv line ${i + 1}: cannot read ${JSON.stringify(line.slice(0, 120))}; left as it is`);
+				continue;
+			}
+			records.push({
+				n,
+				commit: commit!,
+				metric: status === 'crash' ? null : value,
+				memoryGb: mem,
+				status: status as Status,
+				description,
+			});
+		}
+		return {records, problems};
+	}
+
+	append(record: ExperimentRecord): void {
+		mkdirSync(this.runsDir, {recursive: true});
+		if (!existsSync(this.path)) writeFileAtomic(this.path, resultsHeader(this.metric) + '\n');
+		appendLine(this.path, formatRow(record));
+	}
+
+	/**
+	 * A human overrule (/keep, /revert) changes one row's status. The file is
+	 * rewritten whole and atomically so it never shows half a change.
+	 */
+	setStatus(commit: string, status: Status): boolean {
+		if (!existsSync(this.path)) return false;
+		const lines = readFileSync(this.path, 'utf8').split('\n');
+		let found = false;
+		for (let i = lines.length - 1; i >= 1 && !found; i--) {
+			const cols = lines[i]!.split('\t');
+			if (cols[0] === commit && cols.length >= 5) {
+				cols[3] = status;
+				lines[i] = cols.join('\t');
+				found = true;
+			}
+		}
+		if (found) writeFileAtomic(this.path, lines.join('\n'));
+		return found;
+	}
+}
+
+export type RunFolder = {n: number; commit: string; dir: string};
+
+const folderPattern = /^(\d{4,})-([0-9a-f]{4,40})$/;
+
+export function runFolderName(n: number, commit: string): string {
+	return `${String(n).padStart(4, '0')}-${commit}`;
+}
+
+export function listRunFolders(runsDir: string): RunFolder[] {
+	if (!existsSync(runsDir)) return [];
+	const out: RunFolder[] = [];
+	for (const name of readdirSync(runsDir)) {
+		const m = folderPattern.exec(name);
+		if (m) out.push({n: Number(m[1]), commit: m[2]!, dir: path.join(runsDir, name)});
+	}
+	return out.sort((a, b) => a.n - b.n);
+}
+
+/**
+ * Claims the next experiment number by creating its folder: mkdir fails if
+ * another worker took the number first, so several workers can share runs/.
+ */
+export function claimRunFolder(runsDir: string, commit: string, atLeast: number): RunFolder {
+	mkdirSync(runsDir, {recursive: true});
+	let n = Math.max(atLeast, ...listRunFolders(runsDir).map(f => f.n + 1));
+	for (;;) {
+		const taken = listRunFolders(runsDir).some(f => f.n === n);
+		const dir = path.join(runsDir, runFolderName(n, commit));
+		if (!taken) {
+			try {
+				mkdirSync(dir);
+				return {n, commit, dir};
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			}
+		}
+		n++;
+	}
+}
+
+export function readSummaryJson(dir: string): Record<string, unknown> | undefined {
+	const file = path.join(dir, 'summary.json');
+	if (!existsSync(file)) return undefined;
+	try {
+		return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+	} catch {
+		return undefined;
+	}
+}
+
+export function writeSummaryJson(dir: string, summary: Record<string, unknown>): void {
+	writeFileAtomic(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}

@@ -1,0 +1,187 @@
+import {closeSync, openSync, writeSync} from 'node:fs';
+import {StringDecoder} from 'node:string_decoder';
+import {execa} from 'execa';
+import {OutputParser, type OutputLine} from './metrics.js';
+import type {Progress, Summary} from './types.js';
+
+export type RunOptions = {
+	argv: string[];
+	cwd: string;
+	env: Record<string, string>;
+	timeoutSeconds: number;
+	/** The full raw output goes here as it arrives. */
+	logPath: string;
+	onLine: (line: OutputLine) => void;
+	onProgress: (progress: Progress) => void;
+	/** Seconds between SIGTERM to the process group and SIGKILL. */
+	killGraceSeconds?: number;
+};
+
+export type RunResult = {
+	exitCode: number | undefined;
+	signal: string | undefined;
+	/** Why we ended it, if we did. */
+	killed: 'timeout' | 'stop' | undefined;
+	/** Could not start at all (command not found, cwd missing). */
+	spawnError: string | undefined;
+	summary: Summary | undefined;
+	failed: boolean;
+	seconds: number;
+	/** The last lines of output, for crash reports and the model. */
+	tail: string[];
+	pid: number | undefined;
+};
+
+const tailLines = 60;
+
+/** Signals a whole process group; a group already gone is not an error. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pid, signal);
+	} catch {
+		// ESRCH: nothing left to kill.
+	}
+}
+
+/**
+ * One experiment's process: its own process group (so a timeout or /stop
+ * kills everything it started), output streamed line by line and written to
+ * the log at once.
+ */
+export class Run {
+	readonly done: Promise<RunResult>;
+	private stopReason: RunResult['killed'];
+	private killTimers: NodeJS.Timeout[] = [];
+	private pid: number | undefined;
+
+	constructor(private readonly options: RunOptions) {
+		this.done = this.start();
+	}
+
+	/** Kill the run now (/stop, quit now, second Ctrl+C). */
+	stop(): void {
+		this.terminate('stop');
+	}
+
+	private terminate(reason: 'timeout' | 'stop'): void {
+		if (this.pid === undefined || this.stopReason) return;
+		this.stopReason = reason;
+		const pid = this.pid;
+		killGroup(pid, 'SIGTERM');
+		const grace = (this.options.killGraceSeconds ?? 5) * 1000;
+		this.killTimers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), grace));
+	}
+
+	private async start(): Promise<RunResult> {
+		const {argv, cwd, env, timeoutSeconds, logPath, onLine, onProgress} = this.options;
+		const started = performance.now();
+		const fd = openSync(logPath, 'a');
+		const tail: string[] = [];
+		const parser = new OutputParser({
+			progress: onProgress,
+			line: line => {
+				if (!line.partial) {
+					tail.push(line.text);
+					if (tail.length > tailLines) tail.shift();
+				}
+				onLine(line);
+			},
+		});
+		const [file, ...args] = argv;
+		let spawnError: string | undefined;
+		let exitCode: number | undefined;
+		let signal: string | undefined;
+		const subprocess = execa(file!, args, {
+			cwd,
+			env,
+			extendEnv: true,
+			detached: true,
+			stdin: 'ignore',
+			all: true,
+			buffer: false,
+			reject: false,
+			stripFinalNewline: false,
+		});
+		this.pid = subprocess.pid;
+		const timer = setTimeout(() => this.terminate('timeout'), timeoutSeconds * 1000);
+		// The leader may exit while children it forked still hold the pipe: end them too.
+		subprocess.nodeChildProcess.on('exit', () => {
+			if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
+		});
+		const decoder = new StringDecoder('utf8');
+		subprocess.all?.on('data', (chunk: Buffer) => {
+			writeSync(fd, chunk);
+			parser.feed(decoder.write(chunk));
+		});
+		const result = await subprocess;
+		parser.feed(decoder.end());
+		parser.end();
+		clearTimeout(timer);
+		for (const t of this.killTimers) clearTimeout(t);
+		if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
+		if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+			const cause = result.cause as NodeJS.ErrnoException | undefined;
+			spawnError =
+				cause?.code === 'ENOENT'
+					? `cannot run \`${file}\`: command not found (or ${cwd} does not exist)`
+					: `cannot run \`${file}\`: ${cause?.message ?? result.shortMessage}`;
+			writeSync(fd, `nightshift: ${spawnError}\n`);
+		} else {
+			exitCode = result.exitCode;
+			signal = result.signal;
+		}
+		if (this.stopReason) {
+			writeSync(
+				fd,
+				`\nnightshift: ${this.stopReason === 'timeout' ? `killed after the ${timeoutSeconds} s timeout` : 'stopped by the user'}\n`,
+			);
+		}
+		closeSync(fd);
+		return {
+			exitCode,
+			signal,
+			killed: this.stopReason,
+			spawnError,
+			summary: parser.summary.summary,
+			failed: parser.summary.failed,
+			seconds: (performance.now() - started) / 1000,
+			tail,
+			pid: this.pid,
+		};
+	}
+}
+
+/** Splits a command line the way a POSIX shell splits words (quotes, backslashes); nothing else. */
+export function splitCommand(command: string): string[] {
+	const words: string[] = [];
+	let word = '';
+	let inWord = false;
+	let quote: '"' | "'" | undefined;
+	for (let i = 0; i < command.length; i++) {
+		const c = command[i]!;
+		if (quote === "'") {
+			if (c === "'") quote = undefined;
+			else word += c;
+		} else if (quote === '"') {
+			if (c === '"') quote = undefined;
+			else if (c === '\\' && i + 1 < command.length && '"\\$`'.includes(command[i + 1]!)) word += command[++i];
+			else word += c;
+		} else if (c === "'" || c === '"') {
+			quote = c;
+			inWord = true;
+		} else if (c === '\\' && i + 1 < command.length) {
+			word += command[++i];
+			inWord = true;
+		} else if (/\s/.test(c)) {
+			if (inWord) words.push(word);
+			word = '';
+			inWord = false;
+		} else {
+			word += c;
+			inWord = true;
+		}
+	}
+	if (quote) throw new Error(`unterminated ${quote} quote in command: ${command}`);
+	if (inWord) words.push(word);
+	return words;
+}
