@@ -1,4 +1,4 @@
-import {parseHyperparameters, parseLiteral, replaceValue, type Hyperparameter} from './hyperparams.js';
+import {formatValue, parseHyperparameters, parseLiteral, replaceValue, type Hyperparameter} from './hyperparams.js';
 import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from './proposer.js';
 import type {ExperimentRecord} from '../core/types.js';
 
@@ -66,7 +66,16 @@ export class SearchProposer implements Proposer {
 		const current: Config = new Map(params.map(p => [p.name, p.value]));
 		const {tried, outcomes} = replay(request.results, current);
 		const metricBetter = (a: number, b: number): boolean => (request.rules.direction === 'lower' ? a < b : a > b);
-		for (const candidate of this.candidates(params, outcomes, metricBetter, request.n)) {
+		for (const raw of this.candidates(params, outcomes, metricBetter, request.n)) {
+			// Compare what will be written: the value as the file's literal style rounds it.
+			const candidate = {
+				...raw,
+				moves: raw.moves.map(move => {
+					const param = params.find(p => p.name === move.name)!;
+					return {...move, to: parseLiteral(formatValue(param, move.to))?.value ?? move.to};
+				}),
+			};
+			if (candidate.moves.some(move => move.to === move.from)) continue;
 			const config = new Map(current);
 			for (const move of candidate.moves) config.set(move.name, move.to);
 			if (tried.has(signature(config))) continue;

@@ -1,4 +1,4 @@
-import {closeSync, openSync, writeSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, writeSync} from 'node:fs';
 import {StringDecoder} from 'node:string_decoder';
 import {execa} from 'execa';
 import {OutputParser, type OutputLine} from './metrics.js';
@@ -15,6 +15,8 @@ export type RunOptions = {
 	onProgress: (progress: Progress) => void;
 	/** Seconds between SIGTERM to the process group and SIGKILL. */
 	killGraceSeconds?: number;
+	/** Told the process group's id once it exists, so a restart can end a run its killed parent left behind. */
+	onSpawn?: (pid: number) => void;
 };
 
 export type RunResult = {
@@ -35,7 +37,7 @@ export type RunResult = {
 const tailLines = 60;
 
 /** Signals a whole process group; a group already gone is not an error. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
 	try {
 		process.kill(-pid, signal);
 	} catch {
@@ -103,6 +105,7 @@ export class Run {
 			stripFinalNewline: false,
 		});
 		this.pid = subprocess.pid;
+		if (this.pid !== undefined) this.options.onSpawn?.(this.pid);
 		const timer = setTimeout(() => this.terminate('timeout'), timeoutSeconds * 1000);
 		// The leader may exit while children it forked still hold the pipe: end them too.
 		subprocess.nodeChildProcess.on('exit', () => {
@@ -184,4 +187,20 @@ export function splitCommand(command: string): string[] {
 	if (quote) throw new Error(`unterminated ${quote} quote in command: ${command}`);
 	if (inWord) words.push(word);
 	return words;
+}
+
+/**
+ * Ends a run left behind by a loop that was killed (kill -9 leaves its
+ * detached child training). The pid is trusted only if that process carries
+ * the run's own marker in its environment: a reused pid is left alone.
+ */
+export function killLeftover(pid: number, runDir: string): boolean {
+	try {
+		const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+		if (!environ.includes(`NIGHTSHIFT_RUN_DIR=${runDir}`)) return false;
+	} catch {
+		return false;
+	}
+	killGroup(pid, 'SIGKILL');
+	return true;
 }

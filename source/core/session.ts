@@ -2,6 +2,7 @@ import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {writeFileAtomic} from './fsutil.js';
 import {listRunFolders, readSummaryJson, writeSummaryJson, type ResultsFile} from './results.js';
+import {killLeftover} from './runner.js';
 import {dirtyPaths, excludeFromRepo, git, hasCommits, repoRoot, Worktree, GitError} from './workspace.js';
 import type {ExperimentRecord, Status} from './types.js';
 
@@ -119,6 +120,13 @@ function lastKept(records: ExperimentRecord[]): ExperimentRecord | undefined {
 export async function recover(session: Session, results: ResultsFile): Promise<Recovery> {
 	const notes: string[] = [];
 	const {worktree} = session;
+	// First end any run the killed loop left training: it would write to the worktree and the log.
+	for (const folder of listRunFolders(session.runsDir)) {
+		const pid = readSummaryJson(folder.dir)?.['pid'];
+		if (typeof pid === 'number' && readSummaryJson(folder.dir)?.['status'] === 'running' && killLeftover(pid, folder.dir)) {
+			notes.push(`ended experiment ${folder.n}'s process, left running by the stopped loop`);
+		}
+	}
 	const loaded = results.load();
 	notes.push(...loaded.problems);
 	let records = loaded.records;
