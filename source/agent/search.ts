@@ -128,27 +128,34 @@ export class SearchProposer implements Proposer {
 				if (next !== undefined) yield {moves: [{name: param.name, from: param.value, to: next}], why: `${param.name}: the last move this way was kept; pushing further`};
 			}
 		}
-		// Every parameter, fewest tries first (untried first), each both ways with a step that shrinks as it is tried.
-		const ordered = [...params].sort((a, b) => (history.get(a.name)?.length ?? 0) - (history.get(b.name)?.length ?? 0));
+		// Every parameter, fewest tries first (untried first, those that never moved the metric last), each
+		// way with a step that halves (in log space) every time that way fails from the current value.
+		const insensitive = (name: string): boolean => {
+			const own = history.get(name) ?? [];
+			return own.length >= 2 && own.every(o => o.metric !== null && o.bestBefore !== null && Math.abs(o.metric - o.bestBefore) < 1e-9);
+		};
+		const tries = (name: string): number => (history.get(name)?.length ?? 0) + (insensitive(name) ? 1000 : 0);
+		const ordered = [...params].sort((a, b) => tries(a.name) - tries(b.name));
 		for (const param of ordered) {
 			const own = history.get(param.name) ?? [];
 			if (param.kind === 'bool') {
 				yield {moves: [{name: param.name, from: param.value, to: param.value ? 0 : 1}], why: `${param.name}: try the other setting`};
 				continue;
 			}
-			const failedAround = own.filter(o => o.status !== 'keep' && o.moves[0]!.from === param.value).length;
-			const step = Math.max(this.options.initialStep ?? 2, 1.05) ** (1 / 2 ** Math.floor(failedAround / 2));
-			if (step < 1.08 && param.kind === 'float') continue; // Converged here.
-			const crashedUp = own.some(o => o.status === 'crash' && o.moves[0]!.to > param.value);
-			const crashedDown = own.some(o => o.status === 'crash' && o.moves[0]!.to < param.value);
+			const fromHere = own.filter(o => o.status !== 'keep' && o.moves[0]!.from === param.value);
+			const fails = (dir: number): number => fromHere.filter(o => (o.moves[0]!.to > param.value ? 1 : -1) === dir).length;
+			const crashed = (dir: number): boolean =>
+				own.some(o => o.status === 'crash' && (dir > 0 ? o.moves[0]!.to > param.value : o.moves[0]!.to < param.value));
 			const keptUp = own.some(o => o.status === 'keep' && o.moves[0]!.to > o.moves[0]!.from);
-			const directions = keptUp ? [1, -1] : [-1, 1];
-			for (const dir of n % 2 === 0 ? directions : [...directions].reverse()) {
-				if ((dir > 0 && crashedUp) || (dir < 0 && crashedDown)) continue;
+			const directions = [1, -1].sort((a, b) => fails(a) - fails(b) || (keptUp ? b - a : n % 2 === 0 ? a - b : b - a));
+			for (const dir of directions) {
+				if (crashed(dir)) continue;
+				const step = Math.max(this.options.initialStep ?? 2, 1.05) ** (1 / 2 ** fails(dir));
+				if (step < 1.08 && param.kind === 'float') continue; // Converged this way.
 				const to = stepFrom(param, param.value, dir > 0 ? step : 1 / step, dir);
 				if (to !== undefined) {
-					const tries = own.length === 0 ? 'untried so far' : `${own.length} tries so far, step x${step.toFixed(2)}`;
-					yield {moves: [{name: param.name, from: param.value, to}], why: `${param.name} ${dir > 0 ? 'up' : 'down'} (${tries})`};
+					const tried = own.length === 0 ? 'untried so far' : `${own.length} tries so far, step x${step.toFixed(2)}`;
+					yield {moves: [{name: param.name, from: param.value, to}], why: `${param.name} ${dir > 0 ? 'up' : 'down'} (${tried})`};
 				}
 			}
 		}
