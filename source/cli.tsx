@@ -189,6 +189,7 @@ async function main(): Promise<void> {
 	}
 	if (python && printer) printer({type: 'message', level: 'info', text: `python: ${python.path} (torch ${python.torch}, from ${python.source})`});
 
+	takeSignals();
 	if (headless) {
 		let interrupts = 0;
 		const onInterrupt = (): void => {
@@ -214,6 +215,17 @@ async function main(): Promise<void> {
 		noColor: process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb',
 		openEditor,
 	});
+}
+
+/**
+ * conf's atomic writer (atomically -> when-exit) hooks SIGINT, SIGTERM and
+ * SIGHUP on import and re-raises them, which would turn one Ctrl+C into two
+ * and kill the process before the run is recorded. We only read settings
+ * while the loop runs, so its temp-file cleanup has nothing to do: the loop's
+ * own handlers take these signals.
+ */
+function takeSignals(): void {
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
 }
 
 /** stdout may be a pipe that closed (| head): the loop goes on regardless. */

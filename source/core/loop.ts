@@ -1,7 +1,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {createTwoFilesPatch} from 'diff';
-import {execa} from 'execa';
+import {exec} from './exec.js';
 import {ArenaError, loadArena, parseArena, withBudget, type Arena} from './arena.js';
 import {applyEdits, checkInsideRoot} from './edits.js';
 import {EventLog, type EventListener, type LoopEvent} from './events.js';
@@ -302,7 +302,7 @@ export class Loop implements LoopControl {
 
 	private async compile(file: string, source: string): Promise<string | undefined> {
 		const python = this.options.python ?? 'python3';
-		const result = await execa(python, ['-c', 'import sys\ncompile(sys.stdin.read(), sys.argv[1], "exec")', file], {
+		const result = await exec(python, ['-c', 'import sys\ncompile(sys.stdin.read(), sys.argv[1], "exec")', file], {
 			input: source,
 			reject: false,
 		});

@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs';
 import path from 'node:path';
-import {execa} from 'execa';
+import {exec} from './exec.js';
 
 // Users live with pyenv, conda, venvs and uv at once: find an interpreter
 // that imports torch, say which one, and let them choose.
@@ -32,7 +32,7 @@ export async function findPython(workspace: string, explicit?: string): Promise<
 	const tried: string[] = [];
 	const seen = new Set<string>();
 	for (const candidate of candidates(workspace, explicit)) {
-		const result = await execa(candidate.command, ['-c', probe], {reject: false, timeout: 120_000, stdin: 'ignore'});
+		const result = await exec(candidate.command, ['-c', probe], {reject: false, timeout: 120_000, stdin: 'ignore'});
 		if (result.exitCode !== 0 || typeof result.stdout !== 'string') {
 			tried.push(`${candidate.command} (${candidate.source}): not found`);
 			continue;

@@ -1,6 +1,6 @@
 import {closeSync, openSync, readFileSync, writeSync} from 'node:fs';
 import {StringDecoder} from 'node:string_decoder';
-import {execa} from 'execa';
+import {exec} from './exec.js';
 import {OutputParser, type OutputLine} from './metrics.js';
 import type {Progress, Summary} from './types.js';
 
@@ -93,7 +93,7 @@ export class Run {
 		let spawnError: string | undefined;
 		let exitCode: number | undefined;
 		let signal: string | undefined;
-		const subprocess = execa(file!, args, {
+		const subprocess = exec(file!, args, {
 			cwd,
 			env,
 			extendEnv: true,

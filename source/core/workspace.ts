@@ -1,6 +1,6 @@
 import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {execa} from 'execa';
+import {exec} from './exec.js';
 
 // Git: the session lives on its own branch in its own worktree, so the
 // user's checkout is never touched.
@@ -13,7 +13,7 @@ export class GitError extends Error {
 const quiet = ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
 
 export async function git(cwd: string, args: string[], input?: string, raw = false): Promise<string> {
-	const result = await execa('git', [...quiet, ...args], {
+	const result = await exec('git', [...quiet, ...args], {
 		cwd,
 		reject: false,
 		stripFinalNewline: !raw,

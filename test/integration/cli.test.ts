@@ -176,7 +176,7 @@ describe('bad input gets a clear message and loses nothing', () => {
 	it('a run command that does not exist', async () => {
 		arena = makeFakeArena(fakeProgram.replace('command: python train.py', 'command: no-such-trainer --fast'));
 		const result = await runCli(['--max-experiments', '1'], {cwd: arena.dir});
-		expect(result.code).toBe(2);
+		expect(result.code).toBe(1);
 		expect(result.stderr).toMatch(/the run command `no-such-trainer` was not found/);
 	});
 
