@@ -209,7 +209,8 @@ async function main(): Promise<void> {
 
 	const {runTui} = await import('./ui/run-tui.js');
 	const {openEditor} = await import('./core/editor.js');
-	void loop.run();
+	// A fatal loop error is shown on screen (as an error message event) and the screen stays until quit.
+	loop.run().catch(() => undefined);
 	await runTui(loop, {
 		programPath: path.join(workspace, 'program.md'),
 		noColor: process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb',

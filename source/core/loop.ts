@@ -203,6 +203,9 @@ export class Loop implements LoopControl {
 				}
 				await this.experiment(next);
 			}
+		} catch (error) {
+			this.message('error', `the loop stopped: ${(error as Error).message}`);
+			throw error;
 		} finally {
 			this.abortProposals();
 			this.chatAbort.abort();

@@ -1,6 +1,12 @@
 import type {Progress, Summary} from './types.js';
 
-export type OutputLine = {text: string; partial: boolean};
+export type OutputLine = {
+	text: string;
+	/** The next line replaces this one (a `\r` progress line, or a line still being written). */
+	partial: boolean;
+	/** Not ended yet: what a chunk left unterminated (e.g. after a leading `\r`); shown, not parsed. */
+	open?: boolean;
+};
 
 /** Past this a line is flushed as it is: a run printing without newlines must not grow memory. */
 const maxLine = 64 * 1024;
@@ -39,6 +45,9 @@ export class TerminalLines {
 			out.push({text: this.line, partial: false});
 			this.line = '';
 			this.column = 0;
+		} else if (start < chunk.length && this.line !== '') {
+			// `print("\rstep ...", end="")` leaves the newest line unterminated until the next one: show it now.
+			out.push({text: this.line, partial: true, open: true});
 		}
 		return out;
 	}
@@ -134,6 +143,10 @@ export class OutputParser {
 	}
 
 	private handle(line: OutputLine): void {
+		if (line.open) {
+			this.on.line?.(line);
+			return;
+		}
 		const repeat = !line.partial && line.text === this.lastPartial;
 		this.lastPartial = line.partial ? line.text : undefined;
 		if (!repeat) {

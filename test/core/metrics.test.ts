@@ -18,8 +18,19 @@ describe('TerminalLines', () => {
 				'---',
 				'val_bpb:          1.234567',
 			]);
-			expect(got.filter(l => l.partial).map(l => l.text)).toEqual([progress(1, 5.5), progress(2, 5.1), progress(3, 4.9)]);
+			expect(got.filter(l => l.partial && !l.open).map(l => l.text)).toEqual([progress(1, 5.5), progress(2, 5.1), progress(3, 4.9)]);
 		}
+	});
+
+	it("shows autoresearch's own style (`\\r` before the line, no newline) without waiting for the next step", () => {
+		const lines = new TerminalLines();
+		expect(lines.feed(`\r${progress(1, 5.5)}`)).toEqual([{text: progress(1, 5.5), partial: true, open: true}]);
+		expect(lines.feed(`\r${progress(2, 5.1)}`)).toEqual([
+			{text: progress(1, 5.5), partial: true},
+			{text: progress(2, 5.1), partial: true, open: true},
+		]);
+		const {progress: parsed} = parseOutput(`\r${progress(1, 5.5)}\r${progress(2, 5.1)}\n---\nval_bpb: 1.0\n`);
+		expect(parsed.map(p => p.step)).toEqual([1, 2]);
 	});
 
 	it('overwrites from the start of the line, keeping what a shorter line does not cover', () => {
@@ -35,6 +46,7 @@ describe('TerminalLines', () => {
 		expect(lines.feed('one\r\ntwo')).toEqual([
 			{text: 'one', partial: true},
 			{text: 'one', partial: false},
+			{text: 'two', partial: true, open: true},
 		]);
 		expect(lines.end()).toEqual([{text: 'two', partial: false}]);
 	});
