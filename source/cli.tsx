@@ -181,13 +181,21 @@ async function main(): Promise<void> {
 
 	const printer = headless ? linePrinter({json: Boolean(flags.json), write: line => writeLine(line)}) : undefined;
 	const unsubscribe = printer ? loop.subscribe(printer) : undefined;
+	// The screen's store listens from the start, so it sees the session and the results recorded earlier.
+	const tui = headless ? undefined : await import('./ui/run-tui.js');
+	const store = tui?.createStore();
+	const unsubscribeStore = store ? loop.subscribe(store.handle) : undefined;
 	try {
 		await loop.setup();
 	} catch (error) {
 		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError) fail(error.message, 1);
 		throw error;
 	}
-	if (python && printer) printer({type: 'message', level: 'info', text: `python: ${python.path} (torch ${python.torch}, from ${python.source})`});
+	if (python) {
+		const text = `python: ${python.path} (torch ${python.torch}, from ${python.source})`;
+		printer?.({type: 'message', level: 'info', text});
+		store?.note('info', text);
+	}
 
 	takeSignals();
 	if (headless) {
@@ -207,15 +215,16 @@ async function main(): Promise<void> {
 		return;
 	}
 
-	const {runTui} = await import('./ui/run-tui.js');
 	const {openEditor} = await import('./core/editor.js');
-	// A fatal loop error is shown on screen (as an error message event) and the screen stays until quit.
-	loop.run().catch(() => undefined);
-	await runTui(loop, {
+	unsubscribeStore?.();
+	const screen = tui!.runTui(loop, store!, {
 		programPath: path.join(workspace, 'program.md'),
 		noColor: process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb',
 		openEditor,
 	});
+	// A fatal loop error is shown on screen (as an error message event) and the screen stays until quit.
+	loop.run().catch(() => undefined);
+	await screen;
 }
 
 /**

@@ -249,9 +249,18 @@ export class Loop implements LoopControl {
 	private reloadArena(): void {
 		try {
 			const arena = loadArena(this.options.workspace);
+			if (this.arena.hasFrontMatter && !arena.hasFrontMatter) {
+				throw new ArenaError('program.md: the front matter (between `---` lines at the very top) is gone');
+			}
 			if (arena.rules.metric !== this.arena.rules.metric) {
 				throw new ArenaError('program.md: the metric cannot change during a session; start a new session (--runs DIR)');
 			}
+			const missing = arena.rules.editable.filter(f => !existsSync(path.join(this.session.arenaDir, f)));
+			if (missing.length > 0) throw new ArenaError(`program.md: editable ${missing.join(', ')} does not exist`);
+			if (!existsSync(path.join(this.session.arenaDir, arena.rules.cwd))) {
+				throw new ArenaError(`program.md: cwd ${arena.rules.cwd} does not exist`);
+			}
+			if (arena.rules.editable.join() !== this.arena.rules.editable.join()) this.filesCache.clear();
 			this.arena = arena;
 			this.arenaProblem = undefined;
 		} catch (error) {
@@ -322,8 +331,8 @@ export class Loop implements LoopControl {
 			const proposer = this.options.proposer;
 			this.emit({type: 'proposal-start', n, proposer: proposer.name, ...(proposer.model ? {model: proposer.model} : {})});
 			if (!this.currentRun) this.emit({type: 'state', state: 'proposing', detail: `experiment ${n}`});
-			const files = await this.filesAt(baseCommit);
 			try {
+				const files = await this.filesAt(baseCommit);
 				const proposal = await proposer.propose({
 					n,
 					goal: this.arena.goal,

@@ -100,6 +100,20 @@ describe('intents', () => {
 		expect(events.filter(e => e.type === 'run-end')).toHaveLength(2);
 	});
 
+	it('program.md without its front matter mid-run does not switch to other rules', async () => {
+		const proposer = new ScriptedProposer([
+			r => ({description: 'wider', edits: [replaceLine(r, 'WIDTH = 64', 'WIDTH = 128')]}),
+			r => ({description: 'faster', edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')]}),
+		]);
+		const {loop, events, dir} = start(proposer, 3);
+		await loop.setup();
+		await loop.saveGoal(`typed at the top ${loop.readGoal()}`);
+		await loop.run();
+		const warnings = events.filter(e => e.type === 'message' && e.level === 'warn').map(e => (e as {text: string}).text);
+		expect(warnings.some(w => /front matter .* is gone/.test(w))).toBe(true);
+		expect(rows(dir).map(r => r[4])).toEqual(['baseline', 'wider', 'faster']);
+	});
+
 	it('/stop kills the run now, recorded as crash; quit(finish) lets the run end and be recorded', async () => {
 		const slow = fakeTrain.replace('SLEEP = 0.0', 'SLEEP = 3.0');
 		const proposer = new ScriptedProposer([
