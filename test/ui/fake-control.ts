@@ -1,0 +1,60 @@
+import type {EventListener, LoopEvent} from '../../source/core/events.js';
+import type {LoopControl} from '../../source/core/intents.js';
+
+/** A LoopControl that records intents and lets a test emit events. */
+export class FakeControl implements LoopControl {
+	intents: Array<[string, ...unknown[]]> = [];
+	goal = '---\nbudget: 60\n---\n# Goal\nLower val_bpb.\n';
+	running = false;
+	/** While set, quit() waits on it (a run still finishing). */
+	hold: Promise<void> | undefined;
+	private listeners = new Set<EventListener>();
+
+	subscribe(listener: EventListener): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	emit(event: LoopEvent): void {
+		for (const l of this.listeners) l(event);
+	}
+
+	pause() {
+		this.intents.push(['pause']);
+	}
+	resume() {
+		this.intents.push(['resume']);
+	}
+	stopRun() {
+		this.intents.push(['stopRun']);
+	}
+	overrule(to: 'keep' | 'revert') {
+		this.intents.push(['overrule', to]);
+	}
+	setBudget(seconds: number) {
+		this.intents.push(['setBudget', seconds]);
+	}
+	setModel(model: string) {
+		this.intents.push(['setModel', model]);
+	}
+	say(text: string) {
+		this.intents.push(['say', text]);
+	}
+	removeNote(id?: number) {
+		this.intents.push(['removeNote', id]);
+	}
+	showNotes() {
+		this.intents.push(['showNotes']);
+	}
+	async saveGoal(text: string) {
+		this.intents.push(['saveGoal', text]);
+		this.goal = text;
+	}
+	readGoal() {
+		return this.goal;
+	}
+	async quit(mode: 'finish' | 'now') {
+		this.intents.push(['quit', mode]);
+		if (this.hold && mode === 'finish') await this.hold;
+	}
+}
