@@ -35,8 +35,8 @@ function undecorate(line: string): string {
 /** `LABEL: text`, `**Label:** text`, `## Label - text`, `Label` alone: the label and the text after it. */
 function labelled(line: string): {label: string; rest: string} | undefined {
 	const s = undecorate(line);
-	const m = /^([A-Za-z][A-Za-z ]{1,20}?)\s*[*_`]*\s*(?::|：|\s[-–—]\s)\s*[*_`]*\s*(.*)$/.exec(s);
-	if (m) return {label: m[1]!.trim(), rest: undecorate(m[2]!)};
+	const m = /^([A-Za-z][A-Za-z ]{1,20}?)\s*[*_]*\s*(?::|：|\s[-–—]\s)\s*[*_]*\s*(.*)$/.exec(s);
+	if (m) return {label: m[1]!.trim(), rest: m[2]!.replace(/^[*_]+|[*_]+$/g, '').trim()};
 	if (/^[A-Za-z][A-Za-z ]{1,20}$/.test(s)) return {label: s.trim(), rest: ''};
 	return undefined;
 }

@@ -127,11 +127,12 @@ export function classifyOllamaError(error: unknown, phase: 'request' | 'stream',
 		return new OllamaUnavailableError('other', `Ollama at ${host} answered ${status}: ${text}`, fixFor('other', model, host));
 	}
 	const code = networkCode(error);
-	if (phase === 'request') {
+	const dropped = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED' || code === 'EPIPE';
+	if (phase === 'request' && !dropped) {
 		const why = code === 'ECONNREFUSED' ? 'connection refused' : code ? code : text;
 		return new OllamaUnavailableError('down', `Ollama is not answering at ${host} (${why})`, fixFor('down', model, host));
 	}
-	const why = /did not receive done/i.test(text) || code === 'UND_ERR_SOCKET' || /terminated|other side closed/i.test(text) ? 'the stream ended before the answer was done' : `Ollama reported: ${text}`;
+	const why = /did not receive done/i.test(text) || dropped || /^terminated$|other side closed/i.test(text) ? 'the stream ended before the answer was done' : `Ollama reported: ${text}`;
 	return new OllamaUnavailableError('stream', `${why} (${model} at ${host})`, fixFor('stream', model, host));
 }
 

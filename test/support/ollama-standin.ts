@@ -298,37 +298,40 @@ export class OllamaStandin {
 			res.flushHeaders();
 			return;
 		}
-		const send = (value: unknown) => {
-			if (!res.destroyed) res.write(JSON.stringify(value) + '\n');
-		};
+		// Each chunk is on the wire before the next step (a cut then comes after what was sent, as with a real crash).
+		const send = (value: unknown) =>
+			new Promise<void>(resolve => {
+				if (res.destroyed) return resolve();
+				res.write(JSON.stringify(value) + '\n', () => resolve());
+			});
 		for (const t of thinkingTokens) {
 			if (res.destroyed) return;
-			send(chunk({content: '', thinking: t}));
+			await send(chunk({content: '', thinking: t}));
 			if (reply.delayMs) await sleep(reply.delayMs);
 		}
 		for (const [i, t] of tokens.entries()) {
 			if (res.destroyed) return;
 			if (reply.errorAfter !== undefined && i === reply.errorAfter) {
-				send({error: reply.errorMessage ?? 'llama runner process has terminated: exit status 2'});
+				await send({error: reply.errorMessage ?? 'llama runner process has terminated: exit status 2'});
 				return void res.end();
 			}
 			if (reply.cutAfter !== undefined && i === reply.cutAfter) {
 				res.socket?.destroy();
 				return;
 			}
-			send(chunk({content: t}));
+			await send(chunk({content: t}));
 			if (reply.delayMs) await sleep(reply.delayMs);
 		}
 		if (res.destroyed) return;
 		if (reply.errorAfter !== undefined && reply.errorAfter >= tokens.length) {
-			send({error: reply.errorMessage ?? 'llama runner process has terminated: exit status 2'});
+			await send({error: reply.errorMessage ?? 'llama runner process has terminated: exit status 2'});
 			return void res.end();
 		}
 		if (reply.cutAfter !== undefined && reply.cutAfter >= tokens.length) {
 			res.socket?.destroy();
 			return;
 		}
-		send({...chunk({content: ''}), done: true, ...this.stats(started, doneReason, promptChars, thinkingTokens.length + tokens.length)});
+		await send({...chunk({content: ''}), done: true, ...this.stats(started, doneReason, promptChars, thinkingTokens.length + tokens.length)});
 		res.end();
 	}
 

@@ -45,9 +45,14 @@ export class Tmux {
 		return this.tmux('capture-pane', '-p', '-t', 'main');
 	}
 
-	/** Keys as tmux names them ('Tab', 'Enter', 'C-s') or literal text with `literal`. */
+	/**
+	 * Keys as tmux names them ('Tab', 'Enter', 'C-s') or literal text with
+	 * `literal`. Waits a little after each, as a person would: keys sent in
+	 * one burst reach the app as one chunk of input.
+	 */
 	send(keys: string, literal = false): void {
 		this.tmux('send-keys', '-t', 'main', ...(literal ? ['-l', keys] : [keys]));
+		execFileSync('sleep', ['0.1']);
 	}
 
 	resize(width: number, height: number): void {
