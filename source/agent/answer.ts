@@ -64,10 +64,9 @@ function fixPath(p: string, editable: readonly string[]): string {
 	if (editable.includes(p)) return p;
 	const posix = p.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '');
 	if (editable.includes(posix)) return posix;
-	const byBase = editable.filter(f => path.posix.basename(f) === path.posix.basename(posix));
-	if (byBase.length === 1 && !posix.includes('..') && !path.posix.isAbsolute(posix) && posix.split('/').length <= byBase[0]!.split('/').length) {
-		return byBase[0]!;
-	}
+	// A tail of exactly one allowed path: `train.py` or `train/train.py` for `arena/train/train.py`.
+	const bySuffix = editable.filter(f => f.endsWith(`/${posix}`));
+	if (bySuffix.length === 1 && !posix.split('/').includes('..')) return bySuffix[0]!;
 	if (editable.length === 1 && /\s/.test(p)) return editable[0]!;
 	return p;
 }

@@ -19,7 +19,7 @@ export function normalizeOllamaHost(raw: string): string {
 	let s = raw.trim();
 	if (s === '') return defaultOllamaHost;
 	let explicitScheme = s.includes('://');
-	if (s.startsWith(':')) {
+	if (s.startsWith(':') && isIP(s) !== 6) {
 		s = `http://127.0.0.1${s}`;
 		explicitScheme = true;
 	}

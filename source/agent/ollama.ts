@@ -244,10 +244,10 @@ export class OllamaProposer implements Proposer {
 		this.host = checkHostAllowed(resolveOllamaHost(options.host, options.env ?? process.env), allowRemote);
 		this.origin = new URL(this.host).origin;
 		this.currentModel = options.model.trim();
-		const positive = (v: number | undefined, d: number, what: string) => {
+		const positive = (v: number | undefined, d: number, what: string, whole = true) => {
 			if (v === undefined) return d;
 			if (!Number.isFinite(v) || v <= 0) throw new Error(`${what} must be a number above 0, not ${v}`);
-			return Math.floor(v);
+			return whole ? Math.floor(v) : v;
 		};
 		const keepAlive = options.keepAlive === '' ? undefined : options.keepAlive;
 		this.settings = {
@@ -259,7 +259,7 @@ export class OllamaProposer implements Proposer {
 			think: options.think ?? false,
 			retries: Math.max(0, options.retries ?? ollamaDefaults.retries),
 			streamRetries: Math.max(0, options.streamRetries ?? ollamaDefaults.streamRetries),
-			stallSeconds: positive(options.stallSeconds, ollamaDefaults.stallSeconds, 'stallSeconds'),
+			stallSeconds: positive(options.stallSeconds, ollamaDefaults.stallSeconds, 'stallSeconds', false),
 			allowRemote,
 		};
 		if (this.settings.numPredict >= this.settings.numCtx) {
@@ -306,7 +306,6 @@ export class OllamaProposer implements Proposer {
 
 	async propose(req: ProposalRequest): Promise<Proposal> {
 		this.lastRules = req.rules;
-		const model = this.currentModel;
 		const input = {
 			n: req.n,
 			goal: req.goal,
@@ -330,13 +329,23 @@ export class OllamaProposer implements Proposer {
 				}
 			} catch (error) {
 				if (error instanceof PromptTooLargeError) {
-					throw new OllamaUnavailableError('other', error.message, 'raise numCtx (and make sure the model supports that window), or lower numPredict');
+					// The first prompt not fitting means the model cannot be used here at all; a retry's not fitting ends this proposal.
+					if (attempt === 1) throw new OllamaUnavailableError('other', error.message, 'raise numCtx (and make sure the model supports that window), or lower numPredict');
+					throw new ProposalError(`the model's answers could not be used (${reasons.join('; ')}), and a further try does not fit in num_ctx: ${error.message}`);
 				}
 				throw error;
 			}
 			const result = await this.stream(messages, req.signal, req.n, (text, channel) => req.emit({type: 'token', text, channel}), m => req.emit(m));
+			if (result.promptEvalCount !== undefined && result.promptEvalCount > this.settings.numCtx - this.settings.numPredict) {
+				// Ollama counts only the tokens it evaluated (cached ones not): more than the room left means the estimate fell short.
+				req.emit({
+					type: 'message',
+					level: 'warn',
+					text: `the prompt took ${result.promptEvalCount} tokens, more than num_ctx ${this.settings.numCtx} leaves after num_predict ${this.settings.numPredict}; Ollama may have cut its start: raise numCtx`,
+				});
+			}
 			const outcome = await this.evaluate(result, req);
-			if ('proposal' in outcome) return {...outcome.proposal, proposer: this.name, model};
+			if ('proposal' in outcome) return {...outcome.proposal, proposer: this.name, model: this.currentModel};
 			reasons.push(outcome.reason);
 			if (attempt < attempts) {
 				req.emit({type: 'retry', attempt: attempt + 1, reason: outcome.reason});

@@ -122,7 +122,7 @@ export function buildSystemPrompt(rules: ArenaRules): string {
 		'- No new dependencies, no downloads, no network.',
 		'',
 		'Answer in plain text, in exactly this format:',
-		'DESCRIPTION: <one line under 80 characters: what this experiment changes, with concrete values>',
+		'DESCRIPTION: <one line under 80 characters: what this experiment changes, with concrete values; for a changed constant write NAME old -> new, e.g. LEARNING_RATE 3e-4 -> 6e-4>',
 		`RATIONALE: <two or three sentences: why this should improve ${rules.metric}>`,
 		'then one or more edit blocks, like this one:',
 		'',
@@ -168,7 +168,8 @@ export function renderResults(results: readonly ExperimentRecord[], rules: Arena
 			`Best ${rules.metric} so far: ${formatMetric(best.metric)} (experiment ${best.n}: ${best.description.replace(/\s+/g, ' ').trim()}); ` +
 				`first run (${baseline.description.replace(/\s+/g, ' ').trim()}): ${formatMetric(baseline.metric)}.`,
 		);
-		if (bestCount > 0) {
+		// Listed apart only when the full list is long enough to bury them.
+		if (bestCount > 0 && results.length > bestCount) {
 			lines.push('', `Best experiments (${rules.direction} is better):`, header, ...ranked.slice(0, bestCount).map(resultRow));
 		}
 	}

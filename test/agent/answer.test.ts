@@ -84,6 +84,8 @@ describe('parseAnswer: rationale and blocks', () => {
 		expect(parseAnswer(block('train.py', 'a', 'b'), one).edits[0]!.path).toBe('train/train.py');
 		expect(parseAnswer(block('./train/train.py', 'a', 'b'), one).edits[0]!.path).toBe('train/train.py');
 		expect(parseAnswer(block('prepare.py', 'a', 'b'), one).edits[0]!.path).toBe('prepare.py');
+		expect(parseAnswer(block('other/train.py', 'a', 'b'), one).edits[0]!.path).toBe('other/train.py');
+		expect(parseAnswer(block('train.py', 'a', 'b'), ['a/train.py', 'b/train.py']).edits[0]!.path).toBe('train.py');
 		expect(parseAnswer(block('../train/train.py', 'a', 'b'), one).edits[0]!.path).toBe('../train/train.py');
 		expect(parseAnswer(block('/etc/train.py', 'a', 'b'), one).edits[0]!.path).toBe('/etc/train.py');
 	});

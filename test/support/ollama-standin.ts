@@ -40,6 +40,8 @@ export type Reply = {
 	/** Answer with this HTTP status and `{"error": error}` instead of a stream. */
 	status?: number;
 	error?: string;
+	/** prompt_eval_count to report; default the prompt's characters / 4. */
+	promptEvalCount?: number;
 	/** Send headers and then nothing, ever (until the client goes away). */
 	hang?: boolean;
 };
@@ -271,7 +273,7 @@ export class OllamaStandin {
 			tokens = tokens.slice(0, Math.max(0, limit - thinkingTokens.length));
 			doneReason = 'length';
 		}
-		const promptChars = body.messages.reduce((n, msg) => n + msg.content.length, 0);
+		const promptChars = reply.promptEvalCount !== undefined ? reply.promptEvalCount * 4 : body.messages.reduce((n, msg) => n + msg.content.length, 0);
 		const chunk = (message: {content: string; thinking?: string}) => ({
 			model: body.model,
 			created_at: new Date().toISOString(),
