@@ -10,7 +10,7 @@ import {splitCommand} from './core/runner.js';
 import {SessionError} from './core/session.js';
 import {GitError, initRepo, repoRoot} from './core/workspace.js';
 import {linePrinter} from './headless.js';
-import {buildProposer} from './proposers.js';
+import {buildProposer, ProposerConfigError} from './proposers.js';
 import {loadSettings, type UserSettings} from './settings.js';
 
 const usage = `nightshift: autonomous ML research all night, in your terminal.
@@ -154,7 +154,9 @@ async function main(): Promise<void> {
 		}
 	}
 
-	const proposer = buildProposer({
+	let built;
+	try {
+		built = buildProposer({
 		name: proposerName as UserSettings['proposer'],
 		settings: {
 			...settings,
@@ -166,6 +168,11 @@ async function main(): Promise<void> {
 		device: python?.cuda ? 'cuda' : 'cpu',
 		budgetSeconds: budgetSeconds ?? arena.rules.budgetSeconds,
 	});
+	} catch (error) {
+		if (error instanceof ProposerConfigError) fail(error.message);
+		throw error;
+	}
+	const {proposer} = built;
 
 	const {startGpuPolling} = await import('./core/gpu.js');
 	const loop = new Loop({
@@ -191,10 +198,12 @@ async function main(): Promise<void> {
 		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError) fail(error.message, 1);
 		throw error;
 	}
-	if (python) {
-		const text = `python: ${python.path} (torch ${python.torch}, from ${python.source})`;
-		printer?.({type: 'message', level: 'info', text});
-		store?.note('info', text);
+	const startup = [...(python ? [`python: ${python.path} (torch ${python.torch}, from ${python.source})`] : []), ...built.notes];
+	for (const line of startup) {
+		const level = line.startsWith('warn: ') ? 'warn' : 'info';
+		const text = line.replace(/^warn: /, '');
+		printer?.({type: 'message', level, text});
+		store?.note(level, text);
 	}
 
 	takeSignals();

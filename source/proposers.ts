@@ -1,5 +1,8 @@
-import {SearchProposer} from './agent/search.js';
+import {FallbackProposer} from './agent/fallback.js';
+import {isLoopback, RemoteHostError} from './agent/host.js';
+import {OllamaProposer} from './agent/ollama.js';
 import type {Proposer} from './agent/proposer.js';
+import {SearchProposer} from './agent/search.js';
 import type {UserSettings} from './settings.js';
 
 export type ProposerChoice = {
@@ -11,8 +14,37 @@ export type ProposerChoice = {
 	budgetSeconds: number;
 };
 
-/** Builds the proposer the user asked for. */
-export function buildProposer(choice: ProposerChoice): Proposer {
+export class ProposerConfigError extends Error {
+	override name = 'ProposerConfigError';
+}
+
+/**
+ * Builds the proposer asked for. `search`: the built-in search alone.
+ * `ollama` and `auto`: the model through Ollama, with the search standing in
+ * whenever the model cannot answer (server down, model missing), until it
+ * is back. Returns lines worth showing (a remote host, the model in use).
+ */
+export function buildProposer(choice: ProposerChoice): {proposer: Proposer; notes: string[]} {
 	const search = new SearchProposer({device: choice.device});
-	return search;
+	if (choice.name === 'search') return {proposer: search, notes: []};
+	const s = choice.settings;
+	let primary: OllamaProposer;
+	try {
+		primary = new OllamaProposer({
+			model: choice.arenaModel ?? s.model,
+			host: s.host,
+			allowRemote: s.allowRemote,
+			numCtx: s.numCtx,
+			numPredict: s.numPredict,
+			keepAlive: s.keepAlive,
+			seed: s.seed,
+			temperature: s.temperature,
+		});
+	} catch (error) {
+		if (error instanceof RemoteHostError) throw new ProposerConfigError(error.message);
+		throw new ProposerConfigError((error as Error).message);
+	}
+	const notes = [`model ${primary.model} at ${primary.host}`];
+	if (!isLoopback(primary.host)) notes.push(`warn: the Ollama host ${primary.host} is not this machine (allowed by --allow-remote)`);
+	return {proposer: new FallbackProposer({primary, fallback: search}), notes};
 }
