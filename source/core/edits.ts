@@ -178,14 +178,27 @@ function bigrams(s: string): Map<string, number> {
 	return m;
 }
 
-function similarity(a: string, b: string): number {
-	if (a === b) return 1;
-	if (a.length < 2 || b.length < 2) return 0;
-	const ga = bigrams(a);
-	const gb = bigrams(b);
+const words = (s: string): string[] => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+
+/**
+ * How much a file line looks like a line the model wrote: shared character
+ * pairs, and above all the model's words (identifiers weigh by length) found
+ * in the line. `WARMUP = 0.1` is closer to `WARMUP_RATIO = 0.05` than to
+ * `smooth = 0.0`.
+ */
+function similarity(line: string, wanted: string): number {
+	if (line === wanted) return 1;
+	if (line.length < 2 || wanted.length < 2) return 0;
+	const ga = bigrams(line);
+	const gb = bigrams(wanted);
 	let common = 0;
 	for (const [g, n] of ga) common += Math.min(n, gb.get(g) ?? 0);
-	return (2 * common) / (a.length - 1 + b.length - 1);
+	const dice = (2 * common) / (line.length - 1 + wanted.length - 1);
+	const have = new Set(words(line));
+	const want = words(wanted);
+	const total = want.reduce((sum, w) => sum + w.length, 0);
+	const found = want.reduce((sum, w) => sum + (have.has(w) ? w.length : [...have].some(h => h.includes(w) && w.length > 2) ? w.length * 0.8 : 0), 0);
+	return 0.4 * dice + 0.6 * (total === 0 ? 0 : found / total);
 }
 
 /** The run of real lines most like the search text: what to show a model whose SEARCH missed. */

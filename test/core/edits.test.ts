@@ -72,6 +72,9 @@ describe('applyEdits', () => {
 		const result = applyEdits(files, [{path: 'train/train.py', search: 'DEPTH = 5  # layer count', replace: 'DEPTH = 6'}], allowed);
 		expect(result).toMatchObject({ok: false, closest: 'DEPTH = 4  # layers'});
 		expect(closestLines(train, 'def step(self):\n    y = 1')).toBe('def step():\n    x = 1');
+		// Names count more than punctuation: the model's identifier finds its line.
+		const file = 'smooth = 0.0\nWARMUP_RATIO = 0.05  # share of the budget spent warming up\nstep = 0\n';
+		expect(closestLines(file, 'WARMUP = 0.1')).toBe('WARMUP_RATIO = 0.05  # share of the budget spent warming up');
 	});
 
 	it('refuses no edits, empty SEARCH and edits that change nothing', () => {
