@@ -11,11 +11,12 @@ import {SessionError} from './core/session.js';
 import {GitError, initRepo, repoRoot} from './core/workspace.js';
 import {linePrinter} from './headless.js';
 import {buildProposer, ProposerConfigError} from './proposers.js';
-import {loadSettings, type UserSettings} from './settings.js';
+import {defaultSettings, loadSettings, openSettings, type UserSettings} from './settings.js';
 
 const usage = `nightshift: autonomous ML research all night, in your terminal.
 
 Usage: nightshift [run] [options]
+       nightshift config [list | get KEY | set KEY VALUE | unset KEY]
 
   A proposer edits the arena's training script, the script trains for a fixed
   time budget, the change is kept (git commit) only if the metric improves.
@@ -36,6 +37,10 @@ Options:
   --init                 make the workspace a git repository if it is not one
   -h, --help             this text
   -v, --version          the version
+
+Settings (nightshift config): proposer, model, host, allowRemote, numCtx,
+numPredict, keepAlive, temperature, seed, python. Flags win over settings;
+program.md's \`model:\` wins over the model setting.
 
 In headless mode, Ctrl+C once finishes the current run and records it; twice
 stops it now (recorded as crash). A restart resumes the session from runs/.`;
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
 		return;
 	}
 	const [command = 'run', ...rest] = parsed.positionals;
+	if (command === 'config') return configure(rest);
 	if (command !== 'run' || rest.length > 0) fail(`unknown command: ${parsed.positionals.join(' ')}\n\n${usage}`);
 
 	const settings: UserSettings = loadSettings();
@@ -234,6 +240,41 @@ async function main(): Promise<void> {
 	// A fatal loop error is shown on screen (as an error message event) and the screen stays until quit.
 	loop.run().catch(() => undefined);
 	await screen;
+}
+
+/** `nightshift config ...`: the user settings that outlive a session. */
+function configure(args: string[]): void {
+	const [action = 'list', key, ...value] = args;
+	const store = openSettings();
+	const known = Object.keys(defaultSettings) as Array<keyof UserSettings>;
+	const check = (k: string | undefined): keyof UserSettings => {
+		if (!k || !known.includes(k as keyof UserSettings)) fail(`config: the settings are ${known.join(', ')}`);
+		return k as keyof UserSettings;
+	};
+	if (action === 'list') {
+		for (const k of known) process.stdout.write(`${k}=${JSON.stringify(store.get(k))}\n`);
+		process.stdout.write(`# ${store.path}\n`);
+	} else if (action === 'get') {
+		process.stdout.write(`${JSON.stringify(store.get(check(key)))}\n`);
+	} else if (action === 'unset') {
+		store.delete(check(key));
+	} else if (action === 'set') {
+		const k = check(key);
+		const text = value.join(' ');
+		const current = defaultSettings[k];
+		let parsed: unknown = text;
+		if (typeof current === 'number') {
+			parsed = Number(text);
+			if (!Number.isFinite(parsed)) fail(`config: ${k} takes a number`);
+		} else if (typeof current === 'boolean') {
+			if (!['true', 'false'].includes(text)) fail(`config: ${k} takes true or false`);
+			parsed = text === 'true';
+		}
+		if (k === 'proposer' && !['auto', 'search', 'ollama'].includes(text)) fail('config: proposer takes auto, ollama or search');
+		store.set(k, parsed as never);
+	} else {
+		fail(`config: unknown action ${action}; list, get, set or unset`);
+	}
 }
 
 /**

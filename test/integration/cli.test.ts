@@ -189,6 +189,25 @@ describe('bad input gets a clear message and loses nothing', () => {
 	});
 });
 
+describe('nightshift config', () => {
+	it('sets, reads and unsets user settings, and refuses what it does not know', async () => {
+		arena = makeFakeArena();
+		expect((await runCli(['config', 'set', 'model', 'qwen3-coder:30b'], {cwd: arena.dir})).code).toBe(0);
+		expect((await runCli(['config', 'set', 'numCtx', '65536'], {cwd: arena.dir})).code).toBe(0);
+		expect((await runCli(['config', 'get', 'model'], {cwd: arena.dir})).stdout).toBe('"qwen3-coder:30b"\n');
+		const list = await runCli(['config', 'list'], {cwd: arena.dir});
+		expect(list.stdout).toContain('numCtx=65536');
+		expect((await runCli(['config', 'set', 'numCtx', 'lots'], {cwd: arena.dir})).stderr).toMatch(/numCtx takes a number/);
+		expect((await runCli(['config', 'set', 'colour', 'blue'], {cwd: arena.dir})).stderr).toMatch(/the settings are/);
+		await runCli(['config', 'unset', 'model'], {cwd: arena.dir});
+		expect((await runCli(['config', 'get', 'model'], {cwd: arena.dir})).stdout).toBe('"qwen2.5-coder:14b"\n');
+		// The proposer setting is what a plain run uses.
+		await runCli(['config', 'set', 'proposer', 'search'], {cwd: arena.dir});
+		const run = await runCli(['--max-experiments', '2'], {cwd: arena.dir});
+		expect(run.stdout).toMatch(/proposer search/);
+	});
+});
+
 describe('an autoresearch checkout', () => {
 	it('runs with its own layout and `uv run train.py`, front matter optional', async () => {
 		arena = makeFakeArena();
