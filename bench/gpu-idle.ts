@@ -71,9 +71,12 @@ async function measure(pipelined: boolean): Promise<{idle: number; wall: number;
 	try {
 		arena(dir);
 		let next = 0;
-		// About 40 tokens, spread over the proposal time.
-		const tokens = 40;
-		standin.fallback = body => ({content: answer(body, next++), delayMs: (proposeSeconds * 1000) / tokens});
+		// The answer's tokens (as the stand-in splits them) spread over the proposal time.
+		standin.fallback = body => {
+			const content = answer(body, next++);
+			const tokens = content.match(/\s*\S+|\s+/g)?.length ?? 1;
+			return {content, delayMs: (proposeSeconds * 1000) / tokens};
+		};
 		const primary = new OllamaProposer({model, host: standin.url, numCtx: 8192, numPredict: 1024});
 		const fallback = new FallbackProposer({primary, fallback: new SearchProposer()});
 		const proposer = pipelined ? fallback : serial(fallback);
