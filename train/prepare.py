@@ -13,9 +13,11 @@ import argparse
 import hashlib
 import math
 import os
+import shutil
 import sys
 import sysconfig
 import time
+import urllib.error
 import urllib.request
 
 import torch
@@ -23,7 +25,7 @@ import torch
 # ---------------------------------------------------------------------------
 # Constants (fixed: changing them changes what the metric means)
 
-MAX_SEQ_LEN = 256  # tokens per training and evaluation window
+MAX_SEQ_LEN = 1024 if torch.cuda.is_available() else 256  # tokens (bytes) per training and evaluation window
 TIME_BUDGET = float(os.environ.get("NIGHTSHIFT_TIME_BUDGET", "300"))  # seconds of training
 EVAL_TOKENS_CPU = 2**15  # validation tokens scored on a CPU (about a second)
 EVAL_TOKENS_CUDA = 2**21  # validation tokens scored on a GPU
@@ -86,15 +88,20 @@ def _stdlib_documents():
         yield os.path.relpath(path, root), data.decode("utf-8", errors="replace")
 
 
-def _folder_documents(folder):
-    """(relative path, text) for a folder of .txt and .parquet files (parquet: its `text` column)."""
+def _folder_files(folder):
     paths = []
     for base, dirs, files in os.walk(folder):
         dirs.sort()
         paths += [os.path.join(base, f) for f in sorted(files) if f.endswith((".txt", ".parquet"))]
+    return sorted(paths)
+
+
+def _folder_documents(folder):
+    """(relative path, text) for a folder of .txt and .parquet files (parquet: its `text` column)."""
+    paths = _folder_files(folder)
     if not paths:
         raise SystemExit(f"prepare.py: no .txt or .parquet files in {folder}")
-    for path in sorted(paths):
+    for path in paths:
         rel = os.path.relpath(path, folder)
         if path.endswith(".txt"):
             with open(path, "r", encoding="utf-8", errors="replace") as fh:
@@ -111,7 +118,14 @@ def _folder_documents(folder):
 def _source():
     if DATA_DIR:
         folder = os.path.abspath(DATA_DIR)
-        return f"folder:{folder}", lambda: _folder_documents(folder)
+        if not os.path.isdir(folder):
+            raise SystemExit(f"prepare.py: NIGHTSHIFT_DATA={DATA_DIR} is not a folder")
+        # The files' names, sizes and times are part of the source: adding or changing one prepares anew.
+        listing = hashlib.sha256()
+        for path in _folder_files(folder):
+            st = os.stat(path)
+            listing.update(f"{os.path.relpath(path, folder)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        return f"folder:{folder}@{listing.hexdigest()[:12]}", lambda: _folder_documents(folder)
     return f"stdlib:{sys.version.split()[0]}", _stdlib_documents
 
 
@@ -120,7 +134,7 @@ def _source():
 
 
 def _cache_path(source):
-    key = hashlib.sha256(f"{source}|bytes|{MAX_CORPUS_BYTES}|{VAL_FRACTION}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"v1|{source}|bytes|{MAX_CORPUS_BYTES}|{VAL_FRACTION}".encode()).hexdigest()[:16]
     return os.path.join(CACHE_DIR, "data", key)
 
 
@@ -139,6 +153,11 @@ def prepare(verbose=False):
     folder = _cache_path(source)
     done = os.path.join(folder, "done")
     if os.path.exists(done):
+        if verbose:
+            with open(done, encoding="utf-8") as fh:
+                what = fh.read().split("\n")
+            sizes = [os.path.getsize(os.path.join(folder, f"{split}.bin")) for split in ("train", "val")]
+            print(f"cached {what[0]}: {what[1]}, train {sizes[0]:,} bytes, val {sizes[1]:,} bytes -> {folder}")
         return folder
     os.makedirs(folder, exist_ok=True)
     t0 = time.time()
@@ -234,33 +253,48 @@ def evaluate_bpb(model, device, batch_size=16):
 # Download (for machines with internet): public corpus shards into the cache
 
 
+def _fetch(url, target, tries=3):
+    """One file to `target`, streamed to a temp file and renamed; retried on network errors, not on 4xx."""
+    tmp = f"{target}.{os.getpid()}.tmp"
+    for attempt in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as fh:
+                shutil.copyfileobj(response, fh, 1 << 20)
+            os.replace(tmp, target)
+            return
+        except OSError as error:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            client_error = isinstance(error, urllib.error.HTTPError) and 400 <= error.code < 500
+            missing_file = url.startswith("file:") and isinstance(error, urllib.error.URLError)
+            if attempt == tries - 1 or client_error or missing_file:
+                raise SystemExit(f"prepare.py: could not download {url}: {error}")
+            time.sleep(2 ** attempt)
+
+
 def download(base_url, shards, pattern="shard_{:05d}.parquet", out=None):
-    """Fetches `shards` files named by `pattern` from `base_url`; returns the folder (use it as NIGHTSHIFT_DATA)."""
+    """
+    Fetches `shards` files named by `pattern` (shard 0, 1, ...) from `base_url`
+    (http, https or file) into the cache; returns the folder, to use as
+    NIGHTSHIFT_DATA. Files already there are not fetched again.
+    """
     out = out or os.path.join(CACHE_DIR, "downloads", hashlib.sha256(base_url.encode()).hexdigest()[:12])
     os.makedirs(out, exist_ok=True)
     for i in range(shards):
         name = pattern.format(i)
         target = os.path.join(out, name)
         if os.path.exists(target):
+            print(f"have {name}")
             continue
-        url = base_url.rstrip("/") + "/" + name
-        for attempt in range(3):
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    _write_atomic(target, response.read())
-                break
-            except OSError as error:
-                if attempt == 2:
-                    raise SystemExit(f"prepare.py: could not download {url}: {error}")
-                time.sleep(2 ** attempt)
-        print(f"downloaded {name}")
+        _fetch(base_url.rstrip("/") + "/" + name, target)
+        print(f"downloaded {name} ({os.path.getsize(target):,} bytes)")
     return out
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Prepare the arena's data.")
     parser.add_argument("--download", action="store_true", help="download corpus shards (needs internet)")
-    parser.add_argument("--base-url", help="where the shards are")
+    parser.add_argument("--base-url", help="where the shards are (http, https or file URL)")
     parser.add_argument("--shards", type=int, default=1, help="how many shards")
     parser.add_argument("--pattern", default="shard_{:05d}.parquet", help="shard file names")
     args = parser.parse_args()
@@ -270,5 +304,5 @@ if __name__ == "__main__":
         folder = download(args.base_url, args.shards, args.pattern)
         print(f"shards in {folder}; train on them with NIGHTSHIFT_DATA={folder}")
     else:
-        prepare(verbose=True)
-        print(f"ready: {_cache_path(_source()[0])}")
+        folder = prepare(verbose=True)
+        print(f"ready: {folder}")
