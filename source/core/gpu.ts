@@ -2,46 +2,86 @@ import type {GpuReading, LoopEvent} from './events.js';
 import {exec} from './exec.js';
 
 // GPU utilisation, memory and temperature for the status bar, from
-// nvidia-smi. Where there is no nvidia-smi (or it fails), nothing is sent
-// and polling stops: a machine without a GPU shows no GPU, not an error.
+// nvidia-smi. Where there is no nvidia-smi (or its first answer is not one
+// we can read), nothing is ever sent and polling stops: a machine without a
+// GPU shows no GPU, not an error. A GPU that answers once and then fails
+// now and then (a busy driver) is skipped for that reading, not dropped.
 
-const query = 'index,name,utilization.gpu,memory.used,memory.total,temperature.gpu';
+export const nvidiaSmiArgs = ['--query-gpu=index,name,utilization.gpu,memory.used,memory.total,temperature.gpu', '--format=csv,noheader,nounits'];
 
-/** Parses `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` output. */
+/** Runs nvidia-smi once: its stdout, or undefined when it is absent or fails. */
+export type SmiQuery = (signal: AbortSignal) => Promise<string | undefined>;
+
+export const runNvidiaSmi: SmiQuery = async signal => {
+	const result = await exec('nvidia-smi', nvidiaSmiArgs, {reject: false, timeout: 10_000, stdin: 'ignore', cancelSignal: signal});
+	return result.exitCode === 0 ? String(result.stdout) : undefined;
+};
+
+/** A number, or NaN for what nvidia-smi could not tell (`[N/A]`, `[Not Supported]`, e.g. utilisation under MIG). */
+function field(text: string | undefined): number {
+	if (text === undefined || text === '' || text.startsWith('[')) return Number.NaN;
+	const value = Number(text);
+	return Number.isFinite(value) ? value : Number.NaN;
+}
+
+/**
+ * Parses `nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,
+ * memory.total,temperature.gpu --format=csv,noheader,nounits`: one line per
+ * GPU. A line without a numeric index is not a GPU; fields nvidia-smi cannot
+ * tell are NaN.
+ */
 export function parseNvidiaSmi(output: string): GpuReading[] {
 	const readings: GpuReading[] = [];
-	for (const line of output.split('\n')) {
+	for (const line of output.split(/\r?\n/)) {
 		const cols = line.split(',').map(c => c.trim());
-		if (cols.length !== 6) continue;
-		const [index, name, utilization, used, total, temperature] = cols;
-		const numbers = [index, utilization, used, total, temperature].map(Number);
-		if (numbers.some(x => !Number.isFinite(x))) continue;
+		if (cols.length < 6) continue;
+		// A name with a comma in it: the fields around it are fixed.
+		const [index, ...rest] = cols;
+		const numbers = rest.slice(-4);
+		const name = rest.slice(0, -4).join(', ');
+		if (!/^\d+$/.test(index!)) continue;
+		const [utilization, used, total, temperature] = numbers.map(field);
 		readings.push({
-			index: numbers[0]!,
-			name: name!,
-			utilization: numbers[1]!,
-			memoryUsedMb: numbers[2]!,
-			memoryTotalMb: numbers[3]!,
-			temperatureC: numbers[4]!,
+			index: Number(index),
+			name,
+			utilization: utilization!,
+			memoryUsedMb: used!,
+			memoryTotalMb: total!,
+			temperatureC: temperature!,
 		});
 	}
 	return readings;
 }
 
-/** Polls every `intervalMs` while readings come; returns the function that stops it. */
-export function startGpuPolling(emit: (event: LoopEvent) => void, intervalMs = 5000): () => void {
+/**
+ * Polls every `intervalMs` and emits `gpu` events; returns the function that
+ * stops it (an nvidia-smi in flight is cancelled). Never emits when the first
+ * query finds no GPU; gives up after 5 failures in a row. Its timers do not
+ * keep the process alive.
+ */
+export function startGpuPolling(emit: (event: LoopEvent) => void, intervalMs = 5000, query: SmiQuery = runNvidiaSmi): () => void {
 	let stopped = false;
+	let seen = false;
+	let failures = 0;
 	let timer: NodeJS.Timeout | undefined;
+	const abort = new AbortController();
 	const poll = async (): Promise<void> => {
-		const result = await exec('nvidia-smi', [`--query-gpu=${query}`, '--format=csv,noheader,nounits'], {
-			reject: false,
-			timeout: 10_000,
-			stdin: 'ignore',
-		});
+		let gpus: GpuReading[] = [];
+		try {
+			const output = await query(abort.signal);
+			gpus = output === undefined ? [] : parseNvidiaSmi(output);
+		} catch {
+			gpus = [];
+		}
 		if (stopped) return;
-		const gpus = result.exitCode === 0 ? parseNvidiaSmi(String(result.stdout)) : [];
-		if (gpus.length === 0) return; // No GPU, or no driver: stop asking.
-		emit({type: 'gpu', gpus});
+		if (gpus.length === 0) {
+			failures++;
+			if (!seen || failures >= 5) return; // No GPU here, or it went away: stop asking.
+		} else {
+			seen = true;
+			failures = 0;
+			emit({type: 'gpu', gpus});
+		}
 		timer = setTimeout(() => void poll(), intervalMs);
 		timer.unref();
 	};
@@ -49,5 +89,6 @@ export function startGpuPolling(emit: (event: LoopEvent) => void, intervalMs = 5
 	return () => {
 		stopped = true;
 		if (timer) clearTimeout(timer);
+		abort.abort();
 	};
 }

@@ -2,14 +2,20 @@
 // terminal, every escape and control sequence goes. Cursor moves, colours,
 // OSC 52 clipboard writes, title changes and hyperlinks alike.
 
+// Anything that may need work: C0, DEL, C1, and the bidirectional overrides
+// and isolates (they reorder what a terminal shows: "Trojan Source").
+// eslint-disable-next-line no-control-regex
+const suspicious = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 /**
  * Removes every escape/control sequence: CSI (`ESC [` ... final byte), OSC
  * (`ESC ]` ... BEL or ST), DCS/SOS/PM/APC strings (... ST), two-byte escapes,
- * their 8-bit C1 forms, and the other C0/C1 controls. Tabs become spaces; a
- * lone `\r` or `\n` becomes a space (one line in, one line out).
+ * their 8-bit C1 forms, the other C0/C1 controls, and the bidi overrides.
+ * Tabs become spaces; a lone `\r` or `\n` becomes a space (one line in, one
+ * line out). Printable unicode (wide, emoji, combining marks) stays.
  */
 export function sanitize(text: string): string {
-	if (!/[\u0000-\u001f\u007f-\u009f]/.test(text)) return text;
+	if (!suspicious.test(text)) return text;
 	let out = '';
 	let i = 0;
 	const n = text.length;
@@ -23,8 +29,8 @@ export function sanitize(text: string): string {
 			out += '    ';
 		} else if (c === 0x0a || c === 0x0d) {
 			out += ' ';
-		} else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-			// Dropped: BEL, backspace, other C0 and C1 controls.
+		} else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+			// Dropped: BEL, backspace, other C0 and C1 controls, bidi overrides.
 		} else {
 			out += text[i];
 		}
@@ -49,10 +55,12 @@ function skipSequence(text: string, i: number): number {
 		} else if (next === 'P' || next === 'X' || next === '^' || next === '_') {
 			kind = 'string';
 		} else {
-			// Two-byte escape (ESC 7, ESC c, ESC ( B ...): skip intermediates and the final byte.
+			// Two-byte escape (ESC 7, ESC c, ESC ( B ...): intermediates, then one final byte in 0..~.
+			// Anything else after ESC is text again: only the ESC (and intermediates) go.
 			j = i + 1;
 			while (j < n && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
-			return Math.min(n, j + 1);
+			const final = text.charCodeAt(j);
+			return j < n && final >= 0x30 && final <= 0x7e ? j + 1 : j;
 		}
 		j = i + 2;
 	} else {

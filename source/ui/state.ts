@@ -5,26 +5,35 @@ import type {Direction, ExperimentRecord, SteeringNote} from '../core/types.js';
 // Events -> what the screen shows. Fast-changing data (log lines, the loss
 // series, streamed tokens) lives here, outside React; React sees a snapshot
 // published at most `fps` times a second, and only when something changed.
+// Parts that did not change keep their identity from one snapshot to the
+// next, so a pane whose inputs are the same is not drawn again.
 
 export type LogLine = {text: string; partial: boolean};
 
 export type AgentEntry =
-	| {kind: 'proposal'; n: number; text: string; streaming: boolean; proposer: string; model?: string}
-	| {kind: 'edit'; n: number; description: string; diff: string}
+	| {kind: 'proposal'; n: number; text: string; thinking: string; streaming: boolean; proposer: string; model?: string}
+	| {kind: 'edit'; n: number; description: string; rationale?: string; diff: string}
 	| {kind: 'user'; text: string}
 	| {kind: 'agent'; text: string; streaming: boolean}
 	| {kind: 'info' | 'warn' | 'error'; text: string};
 
-export type Point = {step: number; loss: number};
+/** A loss reading; `frac` is how far through its time budget the run was (from the line's percent, else the clock). */
+export type Point = {step: number; loss: number; frac?: number};
 
 export type Experiment = ExperimentRecord & {n: number; seconds: number};
 
+/** What the proposer is doing now; a pipelined proposer works while a run trains. */
+export type ProposerActivity = {n: number; phase: 'waiting' | 'thinking' | 'writing' | 'retrying' | 'applying'};
+
 export type Snapshot = {
 	version: number;
-	session?: {tag: string; branch: string; metric: string; direction: Direction; proposer: string; python?: string};
+	session?: {tag: string; branch: string; metric: string; direction: Direction; proposer: string; python?: string; resumed: boolean};
 	state: LoopState;
 	detail?: string;
 	run?: {n: number; commit: string; description: string; startedAt: number; budgetSeconds: number};
+	/** The run whose lines the log still shows once it ended. */
+	lastRun?: {n: number; commit: string};
+	proposer?: ProposerActivity;
 	log: readonly LogLine[];
 	/** Lines ever added, so a scrolled view can stay where it is as the ring moves. */
 	logTotal: number;
@@ -42,11 +51,25 @@ export type Snapshot = {
 };
 
 export const logCapacity = 2000;
-const agentCapacity = 300;
-const lossCapacity = 4000;
+export const agentCapacity = 300;
+export const lossCapacity = 4000;
 const streamCapacity = 16_000;
+/** A log line longer than this is cut for the screen (run.log keeps it whole). */
+export const lineLimit = 2000;
+const textLimit = 4000;
 
-/** A fixed-size ring of lines; the newest replaces the last when that one was partial. */
+/** The head of `text`, at most `limit` UTF-16 units, never half a surrogate pair. */
+function clip(text: string, limit: number): string {
+	if (text.length <= limit) return text;
+	const code = text.charCodeAt(limit - 1);
+	return text.slice(0, code >= 0xd800 && code <= 0xdbff ? limit - 1 : limit);
+}
+
+/**
+ * A bounded ring of lines; the newest replaces the last when that one was
+ * partial (a `\r` progress line). Memory is bounded by 1.5 x capacity; the
+ * view is always the newest `capacity` lines.
+ */
 export class LogRing {
 	private lines: LogLine[] = [];
 	total = 0;
@@ -61,42 +84,56 @@ export class LogRing {
 		}
 		this.lines.push(line);
 		this.total++;
-		if (this.lines.length > this.capacity * 1.5) this.lines = this.lines.slice(-this.capacity);
+		if (this.lines.length >= this.capacity * 1.5) this.lines = this.lines.slice(-this.capacity);
 	}
 
 	clear(): void {
 		this.lines = [];
 	}
 
+	get length(): number {
+		return Math.min(this.lines.length, this.capacity);
+	}
+
 	view(): readonly LogLine[] {
-		return this.lines.length > this.capacity ? this.lines.slice(-this.capacity) : this.lines;
+		return this.lines.length > this.capacity ? this.lines.slice(-this.capacity) : this.lines.slice();
 	}
 }
 
 /** Keeps a series bounded by dropping every other point when it fills: the shape stays, memory does not grow. */
 function pushPoint(series: Point[], point: Point): Point[] {
-	if (!Number.isFinite(point.loss)) return series;
+	if (!Number.isFinite(point.loss) || !Number.isFinite(point.step)) return series;
 	series.push(point);
 	if (series.length > lossCapacity) return series.filter((_, i) => i % 2 === 0 || i === series.length - 1);
 	return series;
 }
 
+type Cheap = Omit<Snapshot, 'version' | 'log' | 'logTotal' | 'loss' | 'agent'>;
+
 export class UiStore {
 	private snapshot: Snapshot;
 	private ring = new LogRing();
 	private loss: Point[] = [];
+	/** The loss series of the run that ended last, should an overrule make it the best later. */
+	private finished: {n: number; loss: Point[]} | undefined;
 	private agent: AgentEntry[] = [];
 	private listeners = new Set<() => void>();
 	private dirty = false;
+	private logDirty = false;
+	private lossDirty = false;
+	private agentDirty = false;
 	private timer: NodeJS.Timeout | undefined;
 	private readonly interval: number;
-	private mutable: Omit<Snapshot, 'version' | 'log' | 'logTotal' | 'loss' | 'agent'>;
+	private cheap: Cheap;
+	/** Snapshots published so far (the benchmark and tests read it). */
 	published = 0;
+	/** Events taken in so far. */
+	events = 0;
 
 	constructor(fps = 10) {
 		this.interval = 1000 / fps;
-		this.mutable = {state: 'starting', bestLoss: [], experiments: [], notes: [], gpus: [], goalVersion: 0};
-		this.snapshot = this.build(0);
+		this.cheap = {state: 'starting', bestLoss: [], experiments: [], notes: [], gpus: [], goalVersion: 0};
+		this.snapshot = {...this.cheap, version: 0, log: [], logTotal: 0, loss: [], agent: []};
 	}
 
 	subscribe = (listener: () => void): (() => void) => {
@@ -108,18 +145,20 @@ export class UiStore {
 
 	/** The loop's listener. */
 	handle = (event: LoopEvent): void => {
+		this.events++;
 		this.reduce(event);
 		this.changed();
 	};
 
 	/** A message from the screen itself (a command's answer, a save). */
 	note(kind: 'info' | 'warn' | 'error', text: string): void {
-		this.addAgent({kind, text});
+		this.addAgent({kind, text: text.split('\n').map(sanitize).join('\n')});
 		this.changed();
 	}
 
 	dispose(): void {
 		if (this.timer) clearTimeout(this.timer);
+		this.timer = undefined;
 		this.listeners.clear();
 	}
 
@@ -132,99 +171,150 @@ export class UiStore {
 		}, this.interval);
 	}
 
-	/** Publishes now (tests, and the first frame). */
+	/** Publishes now, if anything changed (tests, and the first frame). */
 	flush(): void {
 		if (!this.dirty) return;
 		this.dirty = false;
-		this.snapshot = this.build(this.snapshot.version + 1);
+		const previous = this.snapshot;
+		this.snapshot = {
+			...this.cheap,
+			version: previous.version + 1,
+			log: this.logDirty ? this.ring.view() : previous.log,
+			logTotal: this.ring.total,
+			loss: this.lossDirty ? this.loss.slice() : previous.loss,
+			agent: this.agentDirty ? this.agent.slice() : previous.agent,
+		};
+		this.logDirty = this.lossDirty = this.agentDirty = false;
 		this.published++;
 		for (const listener of this.listeners) listener();
-	}
-
-	private build(version: number): Snapshot {
-		return {...this.mutable, version, log: this.ring.view(), logTotal: this.ring.total, loss: [...this.loss], agent: [...this.agent]};
 	}
 
 	private addAgent(entry: AgentEntry): void {
 		this.agent.push(entry);
 		if (this.agent.length > agentCapacity) this.agent = this.agent.slice(-agentCapacity);
+		this.agentDirty = true;
 	}
 
-	/** The streaming entry of a kind, if the newest entry of that kind still streams. */
-	private streaming<K extends 'proposal' | 'agent'>(kind: K): Extract<AgentEntry, {kind: K}> | undefined {
+	/** Index of the newest entry of a kind if it still streams. */
+	private streamingIndex(kind: 'proposal' | 'agent'): number {
 		for (let i = this.agent.length - 1; i >= 0; i--) {
 			const entry = this.agent[i]!;
-			if (entry.kind === kind) return 'streaming' in entry && entry.streaming ? (entry as Extract<AgentEntry, {kind: K}>) : undefined;
+			if (entry.kind === kind) return (entry as {streaming: boolean}).streaming ? i : -1;
 		}
-		return undefined;
+		return -1;
+	}
+
+	/** Replaces an entry (entries are never changed in place: a pane may still hold the old one). */
+	private update(index: number, change: (entry: AgentEntry) => AgentEntry): void {
+		this.agent[index] = change(this.agent[index]!);
+		this.agentDirty = true;
+	}
+
+	private endProposalStream(): void {
+		const i = this.streamingIndex('proposal');
+		if (i >= 0) this.update(i, e => ({...e, streaming: false}) as AgentEntry);
 	}
 
 	private reduce(event: LoopEvent): void {
-		const m = this.mutable;
+		const m = this.cheap;
 		switch (event.type) {
 			case 'session':
 				m.session = {
-					tag: event.tag,
-					branch: event.branch,
-					metric: event.metric,
+					tag: sanitize(event.tag),
+					branch: sanitize(event.branch),
+					metric: sanitize(event.metric),
 					direction: event.direction,
-					proposer: event.proposer,
-					...(event.python ? {python: event.python} : {}),
+					proposer: sanitize(event.proposer),
+					resumed: event.resumed,
+					...(event.python ? {python: sanitize(event.python)} : {}),
 				};
 				m.budgetSeconds = event.budgetSeconds;
 				break;
 			case 'state':
 				m.state = event.state;
-				m.detail = event.detail;
+				m.detail = event.detail === undefined ? undefined : sanitize(event.detail);
+				// A loop that pauses, waits, stops or is done proposes nothing (a spinner must not turn on).
+				if (event.state === 'paused' || event.state === 'waiting' || event.state === 'stopping' || event.state === 'done') {
+					m.proposer = undefined;
+					this.endProposalStream();
+				}
 				break;
 			case 'message':
-				this.addAgent({kind: event.level, text: sanitize(event.text)});
+				this.addAgent({kind: event.level, text: sanitizeBlock(clip(event.text, textLimit))});
 				break;
 			case 'proposal-start':
-				this.addAgent({kind: 'proposal', n: event.n, text: '', streaming: true, proposer: event.proposer, ...(event.model ? {model: event.model} : {})});
+				this.endProposalStream();
+				this.addAgent({kind: 'proposal', n: event.n, text: '', thinking: '', streaming: true, proposer: sanitize(event.proposer), ...(event.model ? {model: sanitize(event.model)} : {})});
+				m.proposer = {n: event.n, phase: 'waiting'};
+				if (event.model) m.model = sanitize(event.model);
 				break;
 			case 'proposal-token': {
-				const entry = this.streaming('proposal');
-				if (entry) {
-					entry.text = (entry.text + sanitizeToken(event.text)).slice(-streamCapacity);
+				const i = this.streamingIndex('proposal');
+				if (i >= 0) {
+					const token = sanitizeBlock(event.text);
+					this.update(i, e => {
+						const p = e as Extract<AgentEntry, {kind: 'proposal'}>;
+						return event.channel === 'thinking'
+							? {...p, thinking: (p.thinking + token).slice(-streamCapacity)}
+							: {...p, text: (p.text + token).slice(-streamCapacity)};
+					});
 				}
+				const phase = event.channel === 'thinking' ? 'thinking' : 'writing';
+				if (m.proposer?.n !== event.n || m.proposer.phase !== phase) m.proposer = {n: event.n, phase};
 				break;
 			}
 			case 'proposal-retry':
-				this.addAgent({kind: 'warn', text: `#${event.n} retry ${event.attempt}: ${sanitize(event.reason)}`});
+				this.addAgent({kind: 'warn', text: `#${event.n} retry ${event.attempt}: ${sanitizeBlock(event.reason)}`});
+				m.proposer = {n: event.n, phase: 'retrying'};
 				break;
-			case 'proposal': {
-				const entry = this.streaming('proposal');
-				if (entry) entry.streaming = false;
-				this.addAgent({kind: 'edit', n: event.n, description: sanitize(event.description), diff: event.diff.split('\n').map(sanitize).join('\n')});
+			case 'proposal':
+				this.endProposalStream();
+				this.addAgent({
+					kind: 'edit',
+					n: event.n,
+					description: sanitize(clip(event.description, textLimit)),
+					...(event.rationale ? {rationale: sanitizeBlock(clip(event.rationale, textLimit))} : {}),
+					diff: sanitizeBlock(clip(event.diff, streamCapacity)),
+				});
+				m.proposer = {n: event.n, phase: 'applying'};
 				break;
-			}
-			case 'proposal-failed': {
-				const entry = this.streaming('proposal');
-				if (entry) entry.streaming = false;
-				this.addAgent({kind: 'error', text: `#${event.n} proposal failed: ${sanitize(event.reason)}`});
+			case 'proposal-failed':
+				this.endProposalStream();
+				this.addAgent({kind: 'error', text: `#${event.n} proposal failed: ${sanitizeBlock(event.reason)}`});
+				if (m.proposer?.n === event.n) m.proposer = undefined;
 				break;
-			}
 			case 'run-start':
-				m.run = {n: event.n, commit: event.commit, description: sanitize(event.description), startedAt: event.startedAt, budgetSeconds: event.budgetSeconds};
+				m.run = {n: event.n, commit: sanitize(event.commit), description: sanitize(event.description), startedAt: event.startedAt, budgetSeconds: event.budgetSeconds};
+				m.lastRun = {n: event.n, commit: m.run.commit};
+				if (m.proposer?.n === event.n) m.proposer = undefined;
 				this.ring.clear();
+				this.logDirty = true;
 				this.loss = [];
+				this.lossDirty = true;
 				break;
 			case 'log':
-				this.ring.push({text: sanitize(event.text), partial: event.partial});
+				this.ring.push({text: sanitize(clip(event.text, lineLimit)), partial: event.partial});
+				this.logDirty = true;
 				break;
 			case 'progress':
-				if (event.n === m.run?.n) this.loss = pushPoint(this.loss, {step: event.step, loss: event.loss});
+				if (event.n === m.run?.n) {
+					const frac = event.pct !== undefined && Number.isFinite(event.pct) ? event.pct / 100 : (Date.now() - m.run.startedAt) / (m.run.budgetSeconds * 1000);
+					this.loss = pushPoint(this.loss, {step: event.step, loss: event.loss, ...(Number.isFinite(frac) && frac > 0 ? {frac} : {})});
+					this.lossDirty = true;
+				}
 				break;
 			case 'run-end': {
-				const experiment: Experiment = {...event.record, n: event.n, seconds: event.seconds, description: sanitize(event.record.description)};
+				const experiment: Experiment = {...event.record, n: event.n, seconds: event.seconds, description: sanitize(event.record.description), commit: sanitize(event.record.commit)};
 				const at = m.experiments.findIndex(e => e.commit === experiment.commit);
 				m.experiments = at === -1 ? [...m.experiments, experiment] : m.experiments.map((e, i) => (i === at ? experiment : e));
-				const newBest = event.best && event.best.commit === event.record.commit && event.record.status === 'keep';
-				if (newBest && m.run?.n === event.n) m.bestLoss = [...this.loss];
+				if (m.run?.n === event.n) {
+					this.finished = {n: event.n, loss: this.loss};
+					m.run = undefined;
+				}
+				const newBest = event.best !== undefined && event.best.commit === event.record.commit && event.record.status === 'keep';
+				if (newBest && this.finished?.n === event.n && this.finished.loss.length > 0) m.bestLoss = this.finished.loss.slice();
 				m.best = event.best;
 				m.baseline = event.baseline;
-				if (m.run?.n === event.n) m.run = undefined;
 				break;
 			}
 			case 'overrule':
@@ -235,17 +325,16 @@ export class UiStore {
 				break;
 			case 'chat': {
 				if (event.role === 'user') {
-					this.addAgent({kind: 'user', text: sanitize(event.text)});
+					this.addAgent({kind: 'user', text: sanitizeBlock(event.text)});
 					break;
 				}
-				const entry = this.streaming('agent');
+				const i = this.streamingIndex('agent');
+				const text = sanitizeBlock(event.text);
 				if (event.done) {
-					if (entry) {
-						entry.text = sanitize(event.text);
-						entry.streaming = false;
-					} else this.addAgent({kind: 'agent', text: sanitize(event.text), streaming: false});
-				} else if (entry) entry.text = (entry.text + sanitizeToken(event.text)).slice(-streamCapacity);
-				else this.addAgent({kind: 'agent', text: sanitizeToken(event.text), streaming: true});
+					if (i >= 0) this.update(i, () => ({kind: 'agent', text, streaming: false}));
+					else this.addAgent({kind: 'agent', text, streaming: false});
+				} else if (i >= 0) this.update(i, e => ({kind: 'agent', text: ((e as {text: string}).text + text).slice(-streamCapacity), streaming: true}));
+				else this.addAgent({kind: 'agent', text, streaming: true});
 				break;
 			}
 			case 'goal-changed':
@@ -255,18 +344,19 @@ export class UiStore {
 				m.budgetSeconds = event.seconds;
 				break;
 			case 'model-changed':
-				m.model = event.model;
+				m.model = sanitize(event.model);
 				break;
 			case 'gpu':
-				m.gpus = event.gpus;
+				m.gpus = event.gpus.map(g => ({...g, name: sanitize(g.name)}));
 				break;
 		}
 	}
 }
 
-/** Streamed text keeps its line breaks (the pane wraps them); everything else untrusted goes. */
-function sanitizeToken(text: string): string {
+/** Multi-line untrusted text (model output, a diff): each line sanitized, the line breaks kept for the pane to wrap. */
+export function sanitizeBlock(text: string): string {
 	return text
+		.replace(/\r\n?/g, '\n')
 		.split('\n')
 		.map(part => sanitize(part))
 		.join('\n');

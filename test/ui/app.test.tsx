@@ -1,204 +1,318 @@
-import {render} from 'ink-testing-library';
 import React from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
-import type {LoopEvent} from '../../source/core/events.js';
 import {App} from '../../source/ui/App.js';
 import {ThemeContext} from '../../source/ui/frame.js';
-import {UiStore} from '../../source/ui/state.js';
-import {FakeControl} from './fake-control.js';
-import stringWidth from 'string-width';
+import {bindings} from '../../source/ui/keys.js';
+import {cleanupAll, expectStraight, keys, mount, record, runStart, session, strip, tick} from './helpers.js';
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-	cleanup?.();
-	cleanup = undefined;
-});
+// The whole screen on a fake terminal, driven by keys, with a fake loop.
 
-const tick = (ms = 30) => new Promise(r => setTimeout(r, ms));
+afterEach(cleanupAll);
 
-function mount(columns = 100, rows = 30, theme = {color: true, unicode: true}) {
-	const control = new FakeControl();
-	const store = new UiStore(1000);
-	control.subscribe(store.handle);
-	const app = render(
-		<ThemeContext.Provider value={theme}>
-			<App control={control} store={store} programPath="/x/program.md" size={{columns, rows}} />
-		</ThemeContext.Provider>,
-	);
-	cleanup = () => {
-		app.unmount();
-		store.dispose();
-	};
-	const emit = async (...events: LoopEvent[]) => {
-		for (const e of events) control.emit(e);
-		store.flush();
-		await tick();
-	};
-	const press = async (...keys: string[]) => {
-		for (const k of keys) {
-			app.stdin.write(k);
-			await tick();
-		}
-	};
-	return {control, store, app, emit, press, frame: () => app.lastFrame() ?? ''};
-}
-
-const session: LoopEvent = {
-	type: 'session', tag: 'nov26', branch: 'autoresearch/nov26', workspace: '/w', worktree: '/w/runs/worktrees/w0', runsDir: '/w/runs',
-	resumed: false, metric: 'val_bpb', direction: 'lower', editable: ['train/train.py'], budgetSeconds: 60, proposer: 'search',
-};
-const record = (n: number, commit: string, metric: number | null, status: 'keep' | 'discard' | 'crash', description: string) =>
-	({n, commit, metric, memoryGb: 0, status, description});
-
-/** Every line of the frame has the same display width: no border pushed out. */
-function expectStraight(frame: string, columns: number) {
-	for (const line of frame.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(columns);
-	const bordered = frame.split('\n').filter(l => /^[│║┌╔└╚]/.test(l));
-	for (const line of bordered) expect(stringWidth(line)).toBe(columns);
-}
+const focusedTitle = (frame: string) => /[╔#][═=] [▸>] (\w+)/.exec(frame)?.[1];
 
 describe('the screen', () => {
-	it('shows the panes, the goal and a collapsed training log', async () => {
-		const {emit, frame} = mount();
-		await emit(session, {type: 'run-start', n: 1, commit: 'abc1234', description: 'baseline', budgetSeconds: 60, timeoutSeconds: 180, startedAt: Date.now()});
-		await emit(
-			{type: 'log', n: 1, text: 'device: cpu', partial: false},
-			{type: 'log', n: 1, text: 'step 00001 (1.0%) | loss: 5.000000', partial: true},
-			{type: 'log', n: 1, text: 'step 00002 (2.0%) | loss: 4.000000', partial: true},
-			{type: 'progress', n: 1, step: 1, loss: 5},
-			{type: 'progress', n: 1, step: 2, loss: 4},
-		);
-		const f = frame();
-		for (const title of ['Goal · program.md', 'Training #1 abc1234', 'Loss', 'Experiments', 'Agent']) expect(f).toContain(title);
-		expect(f).toContain('Lower val_bpb.');
-		expect(f).toContain('step 00002 (2.0%)');
-		expect(f).not.toContain('step 00001 (1.0%)');
-		expect(f).toMatch(/running #1 · \d+:\d\d left/);
-		expectStraight(f, 100);
-	});
-
-	it('cuts wide characters by display width and keeps escape sequences out', async () => {
-		const {emit, frame} = mount(80, 24);
-		await emit(session, {type: 'run-start', n: 1, commit: 'abc1234', description: 'x', budgetSeconds: 60, timeoutSeconds: 180, startedAt: Date.now()});
-		await emit(
-			{type: 'log', n: 1, text: '日本語のログ'.repeat(20), partial: false},
-			{type: 'log', n: 1, text: 'evil\u001b]52;c;ZXZpbA==\u0007 \u001b[2J\u001b[10;10Hmoved \u001b]0;title\u0007done', partial: false},
-		);
-		const f = frame();
-		expect(f).toContain('evil moved done');
-		expect(f).not.toMatch(/\u001b\]|\u001b\[2J|\u001b\[10;10H/);
-		expectStraight(f, 80);
-	});
-
-	it('lists experiments newest first with the best marked, and the metric across experiments on m', async () => {
-		const {emit, frame, press} = mount(120, 36);
-		const r1 = record(1, 'aaaaaaa', 2.0, 'keep', 'baseline');
-		const r2 = record(2, 'bbbbbbb', 1.5, 'keep', 'LEARNING_RATE 3e-3 -> 6e-3');
-		const r3 = record(3, 'ccccccc', 1.7, 'discard', 'CPU_DEPTH 2 -> 3');
-		const r4 = record(4, 'ddddddd', null, 'crash', 'LEARNING_RATE 6e-3 -> 1.2e-2');
+	it.each([
+		[80, 24],
+		[100, 30],
+		[120, 40],
+		[250, 70],
+	])('shows every pane at %ix%i, exactly the terminal in size, borders straight', async (columns, rows) => {
+		const {emit, frame} = mount(columns, rows);
+		const r1 = record(1, 'aaaaaaa', 1.05, 'keep', 'baseline');
 		await emit(
 			session,
 			{type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1},
-			{type: 'run-end', n: 2, record: r2, best: r2, baseline: r1, seconds: 1},
-			{type: 'run-end', n: 3, record: r3, best: r2, baseline: r1, seconds: 1},
-			{type: 'run-end', n: 4, record: r4, best: r2, baseline: r1, seconds: 1},
+			runStart(2, 'bbbbbbb'),
+			{type: 'log', n: 2, text: 'device: cpu 日本語', partial: false},
+			{type: 'log', n: 2, text: 'step 00001 (1.0%) | loss: 5.000000', partial: true},
+			{type: 'log', n: 2, text: 'step 00002 (2.0%) | loss: 4.000000', partial: true},
+			{type: 'progress', n: 2, step: 1, loss: 5},
+			{type: 'progress', n: 2, step: 2, loss: 4},
+			{type: 'chat', role: 'user', text: 'hello', done: true},
 		);
-		const rows = frame().split('\n').filter(l => /\b(keep|discard|crash)\b/.test(l));
-		expect(rows.map(l => /\s(\d) (keep|discard|crash)/.exec(l)?.slice(1, 3).join(' '))).toEqual(['4 crash', '3 discard', '2 keep', '1 keep']);
-		expect(rows[2]).toContain('★');
-		expect(rows[2]).toContain('-0.5000');
-		expect(frame()).toContain('best val_bpb 1.5000 (-0.5000 vs baseline)');
-		await press('m');
-		expect(frame()).toContain('running best');
-		expect(frame()).toContain('2 kept · 1 discarded · 1 crashed');
+		const f = frame();
+		for (const title of ['Goal · program.md', 'Training #2 bbbbbbb', 'Loss', 'Experiments', 'Agent']) expect(f).toContain(title);
+		expect(f).toContain('Lower val_bpb.');
+		expect(f).toContain('step 00002 (2.0%)');
+		expect(f).not.toContain('step 00001 (1.0%)');
+		expect(f).toMatch(/running #2 \d+:\d\d left/);
+		expect(f).toContain('you: hello');
+		expect(f).toMatch(/1 keep\s+★/);
+		expect(f.split('\n')).toHaveLength(rows);
+		expectStraight(f, columns);
 	});
 
-	it('survives NaN, Infinity and empty series in the chart', async () => {
-		const {emit, frame} = mount();
-		await emit(session, {type: 'run-start', n: 1, commit: 'abc1234', description: 'x', budgetSeconds: 60, timeoutSeconds: 180, startedAt: Date.now()});
-		expect(frame()).toContain('waiting for the first step');
-		await emit({type: 'progress', n: 1, step: 1, loss: Number.NaN}, {type: 'progress', n: 1, step: 2, loss: Infinity});
-		expect(frame()).toContain('waiting for the first step');
-		await emit({type: 'progress', n: 1, step: 3, loss: 3}, {type: 'progress', n: 1, step: 4, loss: 2});
-		expect(frame()).not.toContain('waiting for the first step');
-		expect(frame()).toMatch(/3\.000 ┼/);
-		expect(frame()).toMatch(/2\.000 ┤/);
+	it('asks for a bigger terminal below 40x12', async () => {
+		const {frame} = mount(30, 10);
+		expect(frame()).toContain('needs 40x12');
 	});
 
-	it('moves focus with Tab, types a chat message, and runs slash commands with completion', async () => {
-		const {control, frame, press} = mount();
-		expect(frame()).toContain('▸ Training');
-		await press('\t', '\t');
-		expect(frame()).toContain('▸ Agent');
-		await press('\r', 'h', 'i', ' ', 't', 'h', 'e', 'r', 'e');
-		expect(frame()).toContain('> hi there');
-		await press('\r');
-		expect(control.intents).toContainEqual(['say', 'hi there']);
-		await press('/', 'b', 'u');
-		expect(frame()).toContain('/budget <seconds>: time budget from the next run on');
-		await press('\t', '9', '0', '\r');
+	it('re-lays out on resize without leftovers', async () => {
+		const control = (await import('./fake-control.js')).FakeControl;
+		const {UiStore} = await import('../../source/ui/state.js');
+		const {render} = await import('ink-testing-library');
+		const c = new control();
+		const store = new UiStore(1000);
+		const tree = (columns: number, rows: number) => (
+			<ThemeContext.Provider value={{color: true, unicode: true}}>
+				<App control={c} store={store} programPath="/p" size={{columns, rows}} />
+			</ThemeContext.Provider>
+		);
+		const app = render(tree(120, 40));
+		for (const [w, h] of [
+			[80, 24],
+			[200, 50],
+			[90, 30],
+		]) {
+			app.rerender(tree(w!, h!));
+			await tick();
+			const f = strip(app.lastFrame() ?? '');
+			expect(f.split('\n')).toHaveLength(h!);
+			expectStraight(f, w!);
+		}
+		app.unmount();
+		store.dispose();
+	});
+
+	it('moves focus with Tab and Shift+Tab, the focused border marked', async () => {
+		const {frame, press} = mount();
+		expect(focusedTitle(frame())).toBe('Training');
+		const order = ['Loss', 'Agent', 'Experiments', 'Goal', 'Training'];
+		for (const title of order) {
+			await press(keys.tab);
+			expect(focusedTitle(frame())).toBe(title);
+		}
+		await press(keys.shiftTab, keys.shiftTab);
+		expect(focusedTitle(frame())).toBe('Experiments');
+	});
+
+	it('types a chat message: letters that are keys elsewhere type there', async () => {
+		const {control, frame, press, type} = mount();
+		await press(keys.tab, keys.tab, keys.enter);
+		await type('quit? jk/g');
+		expect(frame()).toContain('> quit? jk/g');
+		expect(frame()).not.toContain('An experiment is running');
+		await press(keys.left, keys.left, keys.backspace);
+		await type('X');
+		expect(frame()).toContain('> quit? jX/g');
+		await press(keys.enter);
+		expect(control.intents).toContainEqual(['say', 'quit? jX/g']);
+		// History: up brings it back.
+		await press(keys.up);
+		expect(frame()).toContain('> quit? jX/g');
+		await press(keys.down);
+		expect(frame()).not.toContain('> quit? jX/g');
+		// Esc leaves the field; q is a key again.
+		await press(keys.esc);
+		expect(frame()).toContain('Enter: write to the agent');
+	});
+
+	it('runs slash commands with completion hints and Tab', async () => {
+		const {control, frame, press, type} = mount(120, 36);
+		await press('/');
+		expect(focusedTitle(frame())).toBe('Agent');
+		await type('bu');
+		expect(frame()).toContain('/budget <seconds> — time budget from the next run on');
+		await press(keys.tab);
+		await type('90');
+		expect(frame()).toContain('> /budget 90');
+		await press(keys.enter);
 		expect(control.intents).toContainEqual(['setBudget', 90]);
-		for (const [typed, intent] of [['/pause', ['pause']], ['/resume', ['resume']], ['/stop', ['stopRun']], ['/keep', ['overrule', 'keep']], ['/revert', ['overrule', 'revert']], ['/model qwen3-coder:30b', ['setModel', 'qwen3-coder:30b']]] as const) {
-			await press(...typed.split(''), '\r');
+		const cases: Array<[string, [string, ...unknown[]]]> = [
+			['/pause', ['pause']],
+			['/resume', ['resume']],
+			['/stop', ['stopRun']],
+			['/keep', ['overrule', 'keep']],
+			['/revert', ['overrule', 'revert']],
+			['/model qwen3-coder:30b', ['setModel', 'qwen3-coder:30b']],
+			['/notes', ['showNotes']],
+		];
+		for (const [typed, intent] of cases) {
+			await type(typed);
+			await press(keys.enter);
 			expect(control.intents).toContainEqual(intent);
 		}
-		await press('/', 'w', 'a', 't', '\r');
+		await type('/wat');
+		await press(keys.enter);
 		expect(frame()).toContain('unknown command /wat');
-		await press('\u001b', '\u001b[Z');
-		expect(frame()).toContain('▸ Loss');
+		await type('/help');
+		await press(keys.enter);
+		expect(frame()).toContain('Anywhere (not typing)');
+		await press(keys.esc);
+		expect(frame()).not.toContain('Anywhere (not typing)');
+		// Tab on plain text moves on instead.
+		await type('plain');
+		await press(keys.tab);
+		expect(focusedTitle(frame())).toBe('Experiments');
 	});
 
-	it('edits the goal in place and saves it with Ctrl+S', async () => {
-		const {control, frame, press} = mount();
-		await press('\u001b[Z');
-		expect(frame()).toContain('▸ Goal');
-		await press('\r', '\u001b[B', '\u001b[B', '\u001b[B', '\u001b[F', '!', '\r', 'N', 'e', 'w');
+	it('edits the goal in place and saves it with Ctrl+S; q types a letter there', async () => {
+		const {control, frame, press, type} = mount(140, 30);
+		await press(keys.shiftTab);
+		expect(focusedTitle(frame())).toBe('Goal');
+		await press(keys.enter, keys.down, keys.down, keys.down, keys.end);
+		await type('!');
+		await press(keys.enter);
+		await type('New q');
 		expect(frame()).toContain('modified');
-		await press('\u0013');
-		expect(control.intents.at(-1)).toEqual(['saveGoal', '---\nbudget: 60\n---\n# Goal!\nNew\nLower val_bpb.\n']);
+		expect(frame()).not.toContain('An experiment is running');
+		await press(keys.ctrlS);
+		await tick(50);
+		expect(control.intents.at(-1)).toEqual(['saveGoal', '---\nbudget: 60\n---\n# Goal!\nNew q\nLower val_bpb.\n']);
 		expect(frame()).not.toContain('modified');
-		// While typing, q is a letter, not quit.
-		await press('q');
-		expect(frame()).not.toContain('Quit nightshift');
+		expect(frame()).toMatch(/saved \d\d:\d\d:\d\d/);
+		// Tab indents in the editor, Esc leaves it.
+		await press(keys.tab);
+		await type('x');
+		await press(keys.esc);
+		expect(frame()).toContain('New q   x');
 	});
 
-	it('asks before quitting with a run in progress, and quits at once on Ctrl+C twice', async () => {
+	it('says when saving fails and keeps the text', async () => {
+		const {control, frame, press, type} = mount(140, 30);
+		control.failSave = new Error('EACCES: permission denied');
+		await press(keys.shiftTab, keys.enter);
+		await type('Z');
+		await press(keys.ctrlS);
+		await tick(50);
+		expect(frame()).toContain('not saved: EACCES');
+		expect(frame()).toContain('Z---');
+	});
+
+	it('reloads the goal when program.md changes, unless there are unsaved edits', async () => {
+		const {control, emit, frame, press, type} = mount();
+		control.goal = 'Changed on disk.\n';
+		await emit({type: 'goal-changed'});
+		expect(frame()).toContain('Changed on disk.');
+		await press(keys.shiftTab, keys.enter);
+		await type('mine ');
+		control.goal = 'Changed again.\n';
+		await emit({type: 'goal-changed'});
+		expect(frame()).toContain('mine Changed on disk.');
+		expect(frame()).not.toContain('Changed again.');
+	});
+
+	it('opens $EDITOR through the injected opener and reloads after it', async () => {
+		const opened: string[] = [];
+		let control: import('./fake-control.js').FakeControl | undefined;
+		const m = mount(100, 30, {color: true, unicode: true}, {
+			openEditor: async file => {
+				opened.push(file);
+				control!.goal = 'Written in the editor.\n';
+			},
+		});
+		control = m.control;
+		await m.press(keys.shiftTab, 'e');
+		await tick(50);
+		expect(opened).toEqual(['/x/program.md']);
+		expect(m.frame()).toContain('Written in the editor.');
+		expect(m.frame()).toContain('program.md reloaded from the editor');
+		// Ctrl+E from anywhere too.
+		await m.press(keys.tab, keys.ctrlE);
+		await tick(50);
+		expect(opened).toHaveLength(2);
+		// Without an opener: a message, no crash.
+		const bare = mount();
+		await bare.press(keys.ctrlE);
+		expect(bare.frame()).toContain('no editor to open here');
+	});
+
+	it('scrolls the log back and follows again with G', async () => {
+		const {emit, frame, press} = mount(100, 30);
+		await emit(runStart(1), ...Array.from({length: 200}, (_, i) => ({type: 'log' as const, n: 1, text: `line ${i}`, partial: false})));
+		expect(frame()).toContain('line 199');
+		await press('k', 'k', 'k');
+		expect(frame()).not.toContain('line 199');
+		expect(frame()).toContain('↑ 3 of 200');
+		// New lines arrive: the view stays on the same lines.
+		await emit({type: 'log', n: 1, text: 'line 200', partial: false});
+		expect(frame()).toContain('↑ 4 of 201');
+		await press('g');
+		expect(frame()).toContain('line 0');
+		await press('G');
+		expect(frame()).toContain('line 200');
+		expect(frame()).toContain('following');
+	});
+
+	it('switches the chart to the metric across experiments with m', async () => {
+		const {emit, frame, press} = mount(250, 70);
+		const r1 = record(1, 'aaaaaaa', 2.0, 'keep', 'baseline');
+		const r2 = record(2, 'bbbbbbb', 1.5, 'keep', 'LR up');
+		await emit(session, {type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1}, {type: 'run-end', n: 2, record: r2, best: r2, baseline: r1, seconds: 1});
+		await press('m');
+		expect(frame()).toContain('Progress');
+		expect(frame()).toContain('2 kept · 0 discarded · 0 crashed');
+		await press('m');
+		expect(frame()).toContain('Loss');
+	});
+
+	it('quits at once with q when nothing runs', async () => {
+		const {control, press} = mount();
+		await press('q');
+		expect(control.intents).toContainEqual(['quit', 'finish']);
+	});
+
+	it('asks before quitting while a run is in progress: cancel, finish (and wait), or stop', async () => {
 		const {control, frame, press} = mount();
 		control.running = true;
 		control.hold = new Promise(() => undefined);
 		await press('q');
 		expect(frame()).toContain('let it finish and be recorded');
-		await press('\u001b');
+		expect(frame()).toContain('stop it now, recorded as crash');
+		await press(keys.esc);
 		expect(frame()).not.toContain('let it finish');
+		expect(control.intents).toEqual([]);
 		await press('q', 'f');
 		expect(control.intents).toContainEqual(['quit', 'finish']);
 		expect(frame()).toContain('Waiting for the run to finish');
-		const second = mount();
-		await second.press('\u0003');
-		expect(second.frame()).toContain('Ctrl+C again');
-		expect(second.control.intents).toEqual([]);
-		await second.press('\u0003');
-		expect(second.control.intents).toContainEqual(['quit', 'now']);
+		// Keys do nothing while it waits, but Ctrl+C twice still stops it now.
+		await press('q', 's');
+		expect(control.intents).toEqual([['quit', 'finish']]);
+		await press(keys.ctrlC, keys.ctrlC);
+		expect(control.intents).toContainEqual(['quit', 'now']);
+
+		const other = mount();
+		other.control.running = true;
+		await other.press('q', 's');
+		expect(other.control.intents).toEqual([['quit', 'now']]);
 	});
 
-	it('generates help from the key table', async () => {
-		const {frame, press} = mount(120, 50);
-		await press('?');
-		const {bindings, slashCommands} = await import('../../source/ui/keys.js');
-		for (const b of bindings) expect(frame()).toContain(b.help.slice(0, 30));
-		for (const c of slashCommands.slice(0, 3)) expect(frame()).toContain(c.name);
-		await press('?');
-		expect(frame()).not.toContain('show or hide this help');
+	it('quits at once on Ctrl+C twice within 2 s; once only says so', async () => {
+		const {control, frame, press} = mount();
+		await press(keys.ctrlC);
+		expect(frame()).toContain('Ctrl+C again to quit');
+		expect(control.intents).toEqual([]);
+		await press(keys.ctrlC);
+		expect(control.intents).toContainEqual(['quit', 'now']);
 	});
 
-	it('without colour or unicode (NO_COLOR, TERM=dumb) still marks focus and the best', async () => {
-		const {emit, frame} = mount(80, 24, {color: false, unicode: false});
+	it('opens help generated from the key table with ?, and closes it', async () => {
+		const {frame, press} = mount(160, 120);
+		await press('?');
+		for (const b of bindings) expect(frame()).toContain(b.help);
+		await press('?');
+		expect(frame()).not.toContain('Agent commands');
+		await press('?', keys.esc);
+		expect(frame()).not.toContain('Agent commands');
+	});
+
+	it('takes a paste into the field that has focus, line breaks and all in the goal', async () => {
+		const {frame, press, app} = mount();
+		await press(keys.shiftTab, keys.enter);
+		app.stdin.write('\u001b[200~pasted\nlines\u001b[201~');
+		await tick(50);
+		expect(frame()).toMatch(/║pasted\s*║[^\n]*\n║lines---/);
+	});
+
+	it('without colour or unicode still marks focus and the best, and writes no colour', async () => {
+		const {emit, frame, raw} = mount(80, 24, {color: false, unicode: false});
 		const r1 = record(1, 'aaaaaaa', 2.0, 'keep', 'baseline');
 		await emit(session, {type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1});
-		const f = frame();
-		expect(f).not.toMatch(/\u001b\[/);
-		expect(f).toContain('#= > Training');
-		expect(f).toMatch(/1 keep\s+\*\s*2\.0000/);
-		expect(f).not.toMatch(/[│┌╔★]/);
+		expect(raw()).not.toMatch(/\u001b\[/);
+		expect(frame()).toContain('#= > Training');
+		expect(frame()).toMatch(/1 keep\s+\*\s*2\.0000/);
+		expect(frame()).not.toMatch(/[│┌╔★]/);
+		expectStraight(frame(), 80);
 	});
 });

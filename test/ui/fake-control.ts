@@ -8,11 +8,18 @@ export class FakeControl implements LoopControl {
 	running = false;
 	/** While set, quit() waits on it (a run still finishing). */
 	hold: Promise<void> | undefined;
+	/** When set, saveGoal() fails with it. */
+	failSave: Error | undefined;
 	private listeners = new Set<EventListener>();
 
 	subscribe(listener: EventListener): () => void {
 		this.listeners.add(listener);
 		return () => this.listeners.delete(listener);
+	}
+
+	/** How many listen now (runTui must leave none behind). */
+	listenerCount(): number {
+		return this.listeners.size;
 	}
 
 	emit(event: LoopEvent): void {
@@ -48,7 +55,9 @@ export class FakeControl implements LoopControl {
 	}
 	async saveGoal(text: string) {
 		this.intents.push(['saveGoal', text]);
+		if (this.failSave) throw this.failSave;
 		this.goal = text;
+		this.emit({type: 'goal-changed'});
 	}
 	readGoal() {
 		return this.goal;

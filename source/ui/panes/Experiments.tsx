@@ -1,8 +1,8 @@
-import React from 'react';
+import {memo} from 'react';
 import type {Direction, ExperimentRecord} from '../../core/types.js';
 import {Frame, useTheme} from '../frame.js';
 import type {Experiment} from '../state.js';
-import {type Line} from '../text.js';
+import {padStart, type Line} from '../text.js';
 
 export type ExperimentsProps = {
 	experiments: readonly Experiment[];
@@ -10,6 +10,8 @@ export type ExperimentsProps = {
 	baseline?: ExperimentRecord;
 	running?: {n: number; description: string};
 	direction?: Direction;
+	metric?: string;
+	/** Rows scrolled down from the newest. */
 	scroll: number;
 	width: number;
 	height: number;
@@ -18,42 +20,62 @@ export type ExperimentsProps = {
 
 const statusColor = {keep: 'green', discard: 'yellow', crash: 'red'} as const;
 
-export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>, star: string): Line[] {
-	const lines: Line[] = [];
+/** Enough decimals to tell results apart (val_bpb moves in the third or fourth). */
+export function formatMetric(value: number): string {
+	const abs = Math.abs(value);
+	if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
+	return value.toFixed(abs >= 100 ? 2 : 4);
+}
+
+function signed(value: number): string {
+	return `${value >= 0 ? '+' : '-'}${formatMetric(Math.abs(value))}`;
+}
+
+/** The table's lines, newest first: a header, the running experiment, then every result. */
+export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>, inner: number, star: string): Line[] {
+	const wideEnough = inner >= 56;
+	const metricName = props.metric ?? 'metric';
+	const n = Math.max(3, String(Math.max(props.running?.n ?? 0, ...props.experiments.map(e => e.n))).length);
+	const metricWidth = Math.max(7, ...props.experiments.map(e => (e.metric === null ? 1 : formatMetric(e.metric).length)));
+	const header: Line = [
+		{text: `${'#'.padStart(n)} ${'status'.padEnd(7)}  ${padStart(metricName, metricWidth)}${wideEnough ? ` ${(star === '*' ? 'vs base' : 'Δ base').padStart(metricWidth + 1)}` : ''}  description`, dim: true, bold: true},
+	];
+	const lines: Line[] = [header];
 	if (props.running) {
 		lines.push([
-			{text: `${String(props.running.n).padStart(3)} `},
-			{text: 'running ', color: 'cyan'},
-			{text: '        '},
-			{text: ` ${props.running.description}`},
+			{text: `${String(props.running.n).padStart(n)} `},
+			{text: 'running', color: 'cyan', bold: true},
+			{text: `  ${' '.repeat(metricWidth)}${wideEnough ? ' '.repeat(metricWidth + 2) : ''}  `},
+			{text: props.running.description},
 		]);
 	}
-	for (const e of [...props.experiments].reverse()) {
-		const isBest = props.best?.commit === e.commit;
-		const metric = e.metric === null ? '   —    ' : e.metric.toFixed(4).padStart(8);
-		const delta =
-			e.metric !== null && props.baseline?.metric != null && e.commit !== props.baseline.commit
-				? ` ${e.metric - props.baseline.metric >= 0 ? '+' : ''}${(e.metric - props.baseline.metric).toFixed(4)}`
-				: '';
+	const base = props.baseline?.metric ?? null;
+	for (let i = props.experiments.length - 1; i >= 0; i--) {
+		const e = props.experiments[i]!;
+		const isBest = props.best !== undefined && props.best.commit === e.commit;
+		const metric = e.metric === null ? '—' : formatMetric(e.metric);
+		const delta = e.metric !== null && base !== null && e.commit !== props.baseline?.commit ? signed(e.metric - base) : '';
 		lines.push([
-			{text: `${String(e.n).padStart(3)} `},
+			{text: `${String(e.n).padStart(n)} `},
 			{text: e.status.padEnd(7), color: statusColor[e.status], dim: e.status === 'discard'},
-			{text: isBest ? `${star}` : ' ', color: 'green', bold: true},
-			{text: metric, bold: isBest},
-			{text: delta, dim: true},
-			{text: ` ${e.description}`, dim: e.status !== 'keep'},
+			{text: isBest ? ` ${star}` : '  ', color: 'green', bold: true},
+			{text: padStart(metric, metricWidth), bold: isBest},
+			...(wideEnough ? [{text: ` ${padStart(delta, metricWidth + 1)}`, dim: true}] : []),
+			{text: `  ${e.description}`, dim: e.status !== 'keep'},
 		]);
 	}
-	if (lines.length === 0) lines.push([{text: 'no experiments yet', dim: true}]);
+	if (lines.length === 1) lines.push([{text: 'no experiments yet', dim: true}]);
 	return lines;
 }
 
-export function Experiments(props: ExperimentsProps) {
+export const Experiments = memo(function Experiments(props: ExperimentsProps) {
 	const theme = useTheme();
-	const all = experimentLines(props, theme.unicode ? '★' : '*');
-	const rows = Math.max(0, props.height - 2);
-	const start = Math.max(0, Math.min(props.scroll, all.length - rows));
+	const inner = Math.max(1, props.width - 2);
+	const [header, ...body] = experimentLines(props, inner, theme.unicode ? '★' : '*');
+	const rows = Math.max(0, props.height - 3);
+	const start = Math.max(0, Math.min(props.scroll, body.length - rows));
 	const kept = props.experiments.filter(e => e.status === 'keep').length;
-	const info = `${props.experiments.length} runs, ${kept} kept${props.direction ? `, ${props.direction} is better` : ''}`;
-	return <Frame title="Experiments" info={info} width={props.width} height={props.height} focused={props.focused} lines={all.slice(start, start + rows)} />;
-}
+	const more = body.length > rows ? ` · ${start + 1}-${Math.min(body.length, start + rows)} of ${body.length}` : '';
+	const info = `${props.experiments.length} run${props.experiments.length === 1 ? '' : 's'}, ${kept} kept${props.direction ? ` · ${props.direction} is better` : ''}${more}`;
+	return <Frame title="Experiments" info={info} width={props.width} height={props.height} focused={props.focused} lines={[header!, ...body.slice(start, start + rows)]} />;
+});

@@ -1,39 +1,66 @@
-import React from 'react';
+import {memo} from 'react';
 import {Frame} from '../frame.js';
-import type {Buffer} from '../text-buffer.js';
-import {cut, width as cells, type Line} from '../text.js';
+import {cursorRow, visualRows, type Buffer} from '../text-buffer.js';
+import {showChar, type Line} from '../text.js';
+
+export type GoalStatus = {kind: 'saved'; at: number} | {kind: 'saving'} | {kind: 'error'; message: string} | undefined;
 
 export type GoalEditorProps = {
 	buffer: Buffer;
 	editing: boolean;
+	status?: GoalStatus;
+	/** The editor `e` opens, for the hint. */
+	editor?: string;
 	width: number;
 	height: number;
 	focused: boolean;
 };
 
-/** The visible lines, with the cursor drawn as an inverse cell while editing; long lines scroll sideways. */
-export function goalLines(buffer: Buffer, editing: boolean, inner: number, rows: number): Line[] {
+/** A piece of a line as shown: tabs as spaces, control characters in caret notation (never raw). */
+function shown(text: string[]): string {
+	let out = '';
+	for (const ch of text) out += ch === '\t' ? '    ' : showChar(ch, 0);
+	return out;
+}
+
+/** The visible display rows, with the cursor drawn as an inverse cell while editing. */
+export function goalLines(buffer: Buffer, editing: boolean, rows: number): Line[] {
+	const all = visualRows(buffer.lines, buffer.width);
+	const cursor = cursorRow(buffer, all);
 	const out: Line[] = [];
-	for (let r = buffer.scroll; r < Math.min(buffer.lines.length, buffer.scroll + rows); r++) {
-		const text = buffer.lines[r]!;
-		if (!editing || r !== buffer.row) {
-			out.push([{text: cut(text, inner)}]);
+	for (let v = buffer.scroll; v < Math.min(all.length, buffer.scroll + rows); v++) {
+		const r = all[v]!;
+		const chars = Array.from(buffer.lines[r.row]!);
+		const text = chars.slice(r.start, r.end);
+		const heading = r.start === 0 && chars[0] === '#';
+		const style = heading ? {bold: true, color: 'cyan'} : {};
+		if (!editing || v !== cursor) {
+			out.push([{text: shown(text), ...style}]);
 			continue;
 		}
-		const chars = Array.from(text);
-		const before = chars.slice(0, buffer.col).join('');
-		const at = chars[buffer.col] ?? ' ';
-		const after = chars.slice(buffer.col + 1).join('');
-		// Keep the cursor on screen: drop cells from the left as needed.
-		let shown = before;
-		while (cells(shown) + cells(at) > inner && shown.length > 0) shown = Array.from(shown).slice(1).join('');
-		out.push([{text: shown}, {text: at, inverse: true}, {text: after}]);
+		const at = buffer.col - r.start;
+		out.push([
+			{text: shown(text.slice(0, at)), ...style},
+			{text: at < text.length ? shown([text[at]!]) : ' ', inverse: true},
+			{text: shown(text.slice(at + 1)), ...style},
+		]);
 	}
 	return out;
 }
 
-export function GoalEditor({buffer, editing, width, height, focused}: GoalEditorProps) {
-	const rows = Math.max(0, height - 2);
-	const info = editing ? `${buffer.dirty ? 'modified · ' : ''}Ctrl+S save · Esc done` : buffer.dirty ? 'modified (Ctrl+S to save)' : focused ? 'Enter edit · e $EDITOR' : '';
-	return <Frame title="Goal · program.md" info={info} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, Math.max(1, width - 2), rows)} />;
+function clock(at: number): string {
+	const d = new Date(at);
+	return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
 }
+
+export const GoalEditor = memo(function GoalEditor({buffer, editing, status, editor, width, height, focused}: GoalEditorProps) {
+	const rows = Math.max(0, height - 2);
+	const parts: string[] = [];
+	if (status?.kind === 'error') parts.push(status.message);
+	else if (status?.kind === 'saving') parts.push('saving…');
+	else if (buffer.dirty) parts.push(editing ? 'modified' : 'modified (Ctrl+S saves)');
+	else if (status?.kind === 'saved') parts.push(`saved ${clock(status.at)}`);
+	if (editing) parts.push('editing · Ctrl+S save · Esc done');
+	else if (focused) parts.push(`Enter edit · e ${editor ?? '$EDITOR'}`);
+	return <Frame title="Goal · program.md" info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
+});

@@ -1,28 +1,22 @@
-import React from 'react';
 import {Frame} from '../frame.js';
-import {bindings, slashCommands, type Scope} from '../keys.js';
+import {bindings, scopeTitles, slashCommands, type Scope} from '../keys.js';
 import type {Line} from '../text.js';
 
-const scopeName: Record<Scope, string> = {
-	global: 'anywhere',
-	typing: 'while typing',
-	goal: 'Goal pane',
-	log: 'Training pane',
-	chart: 'Loss pane',
-	agent: 'Agent pane',
-	experiments: 'Experiments pane',
-};
+const order: Scope[] = ['global', 'goal', 'log', 'chart', 'agent', 'experiments', 'editor', 'input', 'field', 'always', 'quit', 'help'];
 
 /** Generated from the key table and the slash commands: the one source of truth. */
-export function helpLines(): Line[] {
+export function helpLines(keyWidth = 18): Line[] {
 	const lines: Line[] = [];
-	const scopes = [...new Set(bindings.map(b => b.scope))];
-	for (const scope of scopes) {
-		lines.push([{text: scopeName[scope], bold: true, color: 'cyan'}]);
-		for (const b of bindings.filter(x => x.scope === scope)) lines.push([{text: `  ${b.keys.padEnd(14)}`, bold: true}, {text: b.help}]);
+	for (const scope of order) {
+		const entries = bindings.filter(b => b.scope === scope);
+		if (entries.length === 0) continue;
+		if (lines.length > 0) lines.push([]);
+		lines.push([{text: scopeTitles[scope], bold: true, color: 'cyan'}]);
+		for (const b of entries) lines.push([{text: `  ${b.keys.padEnd(keyWidth)}`, bold: true}, {text: b.help}]);
 	}
-	lines.push([{text: 'Agent commands (type in the Agent pane; plain text becomes a steering note)', bold: true, color: 'cyan'}]);
-	for (const c of slashCommands) lines.push([{text: `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(22)}`, bold: true}, {text: c.help}]);
+	lines.push([]);
+	lines.push([{text: 'Agent commands (type them in the Agent input; any other text is a steering note)', bold: true, color: 'cyan'}]);
+	for (const c of slashCommands) lines.push([{text: `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(keyWidth)}`, bold: true}, {text: c.help}]);
 	return lines;
 }
 
@@ -30,5 +24,11 @@ export function Help({width, height, scroll}: {width: number; height: number; sc
 	const all = helpLines();
 	const rows = Math.max(0, height - 2);
 	const start = Math.max(0, Math.min(scroll, all.length - rows));
-	return <Frame title="Help" info="? or Esc to close · j/k scroll" width={width} height={height} focused lines={all.slice(start, start + rows)} />;
+	const more = all.length > rows ? ` · ${start + 1}-${Math.min(all.length, start + rows)} of ${all.length} · j/k scroll` : '';
+	return <Frame title="Help" info={`? or Esc closes${more}`} width={width} height={height} focused lines={all.slice(start, start + rows)} />;
+}
+
+/** Clamps a help scroll position to what there is. */
+export function helpMaxScroll(height: number): number {
+	return Math.max(0, helpLines().length - Math.max(0, height - 2));
 }

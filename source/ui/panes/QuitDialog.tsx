@@ -1,22 +1,31 @@
-import React from 'react';
 import {Frame} from '../frame.js';
 import type {Line} from '../text.js';
 
-export type QuitStage = 'ask' | 'finishing';
+/** `ask`: a run is in progress, what to do with it. `finishing`: waiting for it. `stopping`: killing it. `quitting`: no run, closing. */
+export type QuitStage = 'ask' | 'finishing' | 'stopping' | 'quitting';
 
-export function quitLines(stage: QuitStage, running: boolean): Line[] {
+export function quitLines(stage: QuitStage): Line[] {
 	if (stage === 'finishing') {
-		return [[{text: 'Waiting for the run to finish and be recorded; nightshift exits then.', color: 'yellow'}], [{text: 'Ctrl+C twice: stop it now (recorded as crash).', dim: true}]];
+		return [
+			[{text: 'Waiting for the run to finish and be recorded;', color: 'yellow', bold: true}],
+			[{text: 'nightshift quits then.', color: 'yellow'}],
+			[],
+			[{text: 'Ctrl+C twice: stop it now (recorded as crash).', dim: true}],
+		];
 	}
-	if (!running) return [[{text: 'Quit nightshift? ', bold: true}, {text: 'y', bold: true, color: 'cyan'}, {text: ' yes · '}, {text: 'n', bold: true, color: 'cyan'}, {text: ' no'}]];
+	if (stage === 'stopping') return [[{text: 'Stopping: the run is killed and recorded as crash…', color: 'yellow', bold: true}]];
+	if (stage === 'quitting') return [[{text: 'Quitting…', color: 'yellow', bold: true}]];
 	return [
-		[{text: 'A run is in progress.', bold: true}],
-		[{text: 'f', bold: true, color: 'cyan'}, {text: ' let it finish and be recorded, then quit'}],
-		[{text: 's', bold: true, color: 'cyan'}, {text: ' stop it now (recorded as crash) and quit'}],
-		[{text: 'Esc', bold: true, color: 'cyan'}, {text: ' keep running'}],
+		[{text: 'An experiment is running. Quit and…', bold: true}],
+		[],
+		[{text: '  f', bold: true, color: 'cyan'}, {text: '   let it finish and be recorded'}],
+		[{text: '  s', bold: true, color: 'cyan'}, {text: '   stop it now, recorded as crash'}],
+		[{text: '  Esc', bold: true, color: 'cyan'}, {text: ' cancel: keep going'}],
 	];
 }
 
-export function QuitDialog({stage, running, width, height}: {stage: QuitStage; running: boolean; width: number; height: number}) {
-	return <Frame title="Quit" width={width} height={height} focused lines={quitLines(stage, running)} />;
+export const quitDialogSize = {width: 52, height: 9};
+
+export function QuitDialog({stage, width, height}: {stage: QuitStage; width: number; height: number}) {
+	return <Frame title="Quit" width={width} height={height} focused lines={quitLines(stage)} />;
 }

@@ -1,15 +1,19 @@
 import Spinner from 'ink-spinner';
 import {Box, Text} from 'ink';
-import React from 'react';
+import {memo} from 'react';
 import type {GpuReading, LoopState} from '../../core/events.js';
 import type {ExperimentRecord} from '../../core/types.js';
-import {useTheme} from '../frame.js';
-import {cut, fitLine, type Line} from '../text.js';
+import {renderLine, Rows, useTheme} from '../frame.js';
+import type {ProposerActivity} from '../state.js';
+import {width as cellsOf, type Line} from '../text.js';
+import {formatMetric} from './Experiments.js';
 
 export type StatusBarProps = {
 	state: LoopState;
 	detail?: string;
 	run?: {n: number; startedAt: number; budgetSeconds: number};
+	proposer?: ProposerActivity;
+	/** Wall clock for the countdown; it only moves while a run is in progress. */
 	now: number;
 	best?: ExperimentRecord;
 	baseline?: ExperimentRecord;
@@ -19,53 +23,69 @@ export type StatusBarProps = {
 	width: number;
 };
 
-function clock(seconds: number): string {
+export function clock(seconds: number): string {
 	const s = Math.max(0, Math.round(seconds));
-	return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+	const h = Math.floor(s / 3600);
+	const m = Math.floor((s % 3600) / 60);
+	return `${h > 0 ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** The status line's segments, without the spinner. */
-export function statusLine(p: Omit<StatusBarProps, 'width'>): Line {
-	const parts: Line = [];
-	const state = p.run ? `running #${p.run.n}` : p.detail && p.state !== 'running' ? `${p.state}: ${p.detail}` : p.state;
-	parts.push({text: state, bold: true, color: p.state === 'paused' || p.state === 'waiting' ? 'yellow' : p.state === 'done' ? 'gray' : 'cyan'});
+const num = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** True while the loop is busy with something that has no countdown: the spinner turns. */
+export function isWorking(p: Pick<StatusBarProps, 'state' | 'run' | 'proposer'>): boolean {
+	return !p.run && (p.state === 'proposing' || p.state === 'starting' || p.state === 'stopping' || p.proposer !== undefined);
+}
+
+/** The status line's segments (the spinner is drawn before them). */
+export function statusLine(p: Omit<StatusBarProps, 'width'>): {left: Line; right: Line} {
+	const left: Line = [];
+	const stateColor = p.state === 'paused' || p.state === 'waiting' || p.state === 'stopping' ? 'yellow' : p.state === 'done' ? 'gray' : 'cyan';
 	if (p.run) {
-		const left = p.run.budgetSeconds - (p.now - p.run.startedAt) / 1000;
-		parts.push({text: left >= 0 ? ` · ${clock(left)} left` : ` · ${clock(-left)} over budget (evaluating)`});
+		left.push({text: `running #${p.run.n}`, bold: true, color: stateColor});
+		const left_ = p.run.budgetSeconds - (p.now - p.run.startedAt) / 1000;
+		left.push({text: left_ >= 0 ? ` ${clock(left_)} left` : ` +${clock(-left_)} over budget (evaluating)`});
+		if (p.state === 'stopping') left.push({text: ` · ${p.detail ?? 'stopping'}`, color: 'yellow'});
+	} else {
+		left.push({text: p.state, bold: true, color: stateColor});
+		if (p.detail) left.push({text: `: ${p.detail}`, color: stateColor});
+	}
+	if (p.proposer && (p.run || p.state !== 'proposing' || p.proposer.phase !== 'waiting')) {
+		left.push({text: ` · #${p.proposer.n} ${p.proposer.phase}`, color: 'magenta'});
 	}
 	if (p.best?.metric != null) {
-		const delta = p.baseline?.metric != null && p.best.commit !== p.baseline.commit ? ` (${p.best.metric - p.baseline.metric >= 0 ? '+' : ''}${(p.best.metric - p.baseline.metric).toFixed(4)} vs baseline)` : '';
-		parts.push({text: ` · best ${p.metric ?? 'metric'} ${p.best.metric.toFixed(4)}${delta}`, color: 'green'});
+		const base = p.baseline?.metric;
+		const delta = base != null && p.best.commit !== p.baseline?.commit ? ` (${p.best.metric - base >= 0 ? '+' : '-'}${formatMetric(Math.abs(p.best.metric - base))})` : '';
+		left.push({text: ` · best ${p.metric ?? 'metric'} ${formatMetric(p.best.metric)}${delta}`, color: 'green'});
 	}
 	for (const g of p.gpus) {
-		parts.push({text: ` · GPU${p.gpus.length > 1 ? g.index : ''} ${g.utilization}% ${(g.memoryUsedMb / 1024).toFixed(1)}/${(g.memoryTotalMb / 1024).toFixed(0)}G ${g.temperatureC}°C`});
+		const label = p.gpus.length > 1 ? `GPU${g.index}` : 'GPU';
+		left.push({text: ` · ${label} ${num(g.utilization)}% ${num(g.memoryUsedMb / 1024, 1)}/${num(g.memoryTotalMb / 1024, 0)}G ${num(g.temperatureC)}°C`});
 	}
-	parts.push({text: ` · ${p.hint ?? 'Tab focus · ? help · q quit'}`, dim: true});
-	return parts;
+	const right: Line = [{text: p.hint ?? 'Tab pane · ? help · q quit', dim: true}];
+	return {left, right};
 }
 
-export function StatusBar(props: StatusBarProps) {
+export const StatusBar = memo(function StatusBar(props: StatusBarProps) {
 	const theme = useTheme();
-	const working = props.state === 'proposing' || props.state === 'starting' || props.state === 'stopping';
-	const ticking = props.run !== undefined;
-	const lead = working ? 2 : ticking ? 2 : 0;
-	const line = fitLine(statusLine(props), Math.max(0, props.width - lead));
+	const working = isWorking(props);
+	const lead = working ? 2 : 0;
+	const {left, right} = statusLine(props);
+	const room = Math.max(0, props.width - lead);
+	const leftCells = left.reduce((sum, s) => sum + cellsOf(s.text), 0);
+	const rightCells = right.reduce((sum, s) => sum + cellsOf(s.text), 0);
+	// The key hint sits at the right when there is room for it, and goes first when there is not.
+	const line = leftCells + rightCells + 2 <= room ? [...left, {text: ' '.repeat(room - leftCells - rightCells)}, ...right] : left;
 	return (
-		<Box width={props.width} height={1}>
-			{working && theme.unicode ? (
-				<Text color={theme.color ? 'cyan' : undefined}>
-					<Spinner type="dots" />{' '}
-				</Text>
-			) : null}
-			{working && !theme.unicode ? <Text>* </Text> : null}
-			{!working && ticking ? <Text color={theme.color ? 'cyan' : undefined}>{theme.unicode ? ['◐ ', '◓ ', '◑ ', '◒ '][Math.floor(props.now / 1000) % 4] : '* '}</Text> : null}
-			<Text wrap="truncate">
-				{line.map((s, i) => (
-					<Text key={i} color={theme.color ? s.color : undefined} bold={theme.color ? s.bold : false} dimColor={theme.color ? s.dim : false}>
-						{cut(s.text, props.width)}
+		<Box width={props.width} height={1} flexShrink={0}>
+			{working ? (
+				<Box width={2} flexShrink={0}>
+					<Text color={theme.color ? 'cyan' : undefined}>
+						<Spinner type={theme.unicode ? 'dots' : 'line'} />
 					</Text>
-				))}
-			</Text>
+				</Box>
+			) : null}
+			<Rows rows={[renderLine(line, room, theme)]} width={room} height={1} />
 		</Box>
 	);
-}
+});

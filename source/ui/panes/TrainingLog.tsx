@@ -1,11 +1,13 @@
-import React from 'react';
+import {memo} from 'react';
 import {Frame} from '../frame.js';
 import type {LogLine} from '../state.js';
-import {plain, type Line} from '../text.js';
+import type {Line} from '../text.js';
 
 export type TrainingLogProps = {
 	log: readonly LogLine[];
 	run?: {n: number; commit: string};
+	/** The run the lines belong to, when it has ended. */
+	lastRun?: {n: number; commit: string};
 	/** Lines scrolled back from the end; 0 follows the output. */
 	scroll: number;
 	width: number;
@@ -14,20 +16,22 @@ export type TrainingLogProps = {
 };
 
 /** The visible window of the ring: the newest lines when following, else `scroll` lines back. */
-export function logWindow(log: readonly LogLine[], rows: number, scroll: number): {lines: LogLine[]; scroll: number} {
+export function logWindow(log: readonly LogLine[], rows: number, scroll: number): {lines: readonly LogLine[]; scroll: number} {
 	const maxScroll = Math.max(0, log.length - rows);
 	const s = Math.max(0, Math.min(scroll, maxScroll));
 	const end = log.length - s;
 	return {lines: log.slice(Math.max(0, end - rows), end), scroll: s};
 }
 
-export function TrainingLog({log, run, scroll, width, height, focused}: TrainingLogProps) {
+export const TrainingLog = memo(function TrainingLog({log, run, lastRun, scroll, width, height, focused}: TrainingLogProps) {
 	const rows = Math.max(0, height - 2);
 	const view = logWindow(log, rows, scroll);
+	// Lines are cut to the pane by the frame (by display width); a `\r` progress line is the one drawn in colour.
 	const lines: Line[] =
 		log.length === 0
-			? [plain(run ? 'starting…' : 'no run in progress', {dim: true})]
-			: view.lines.map(line => plain(line.text, line.partial ? {color: 'cyan'} : {}));
-	const where = view.scroll === 0 ? 'following' : `↑ ${view.scroll} lines (G: follow)`;
-	return <Frame title={run ? `Training #${run.n} ${run.commit}` : 'Training'} info={where} width={width} height={height} focused={focused} lines={lines} />;
-}
+			? [[{text: run ? 'starting…' : 'no run in progress', dim: true}]]
+			: view.lines.map(line => [line.partial ? {text: line.text, color: 'cyan'} : {text: line.text}]);
+	const where = view.scroll === 0 ? (run ? 'following' : '') : `↑ ${view.scroll} of ${log.length} · G follows`;
+	const title = run ? `Training #${run.n} ${run.commit}` : lastRun ? `Training (ended: #${lastRun.n} ${lastRun.commit})` : 'Training';
+	return <Frame title={title} info={where} width={width} height={height} focused={focused} lines={lines} />;
+});
