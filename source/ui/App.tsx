@@ -376,12 +376,11 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 	}
 
 	const hint =
-		flash ??
-		(field === 'editor'
+		field === 'editor'
 			? 'editing program.md · Ctrl+S save · Esc done'
 			: field === 'input'
 				? 'Enter send · Tab complete · ↑ history · Esc done'
-				: undefined);
+				: undefined;
 	const at = (rect: Rect, child: React.ReactNode) => (
 		<Box position="absolute" left={rect.x} top={rect.y} width={rect.width} height={rect.height}>
 			{child}
@@ -465,6 +464,7 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					{...(snapshot.session ? {metric: snapshot.session.metric} : {})}
 					gpus={snapshot.gpus}
 					{...(hint ? {hint} : {})}
+					{...(flash ? {flash} : {})}
 					width={box.columns}
 				/>,
 			)}

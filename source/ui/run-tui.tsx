@@ -64,8 +64,16 @@ export async function runTui(control: LoopControl, storeOrOptions: UiStore | Tui
 	const stdin = options.stdin ?? process.stdin;
 	const theme = themeFromEnv();
 	if (options.noColor) theme.color = false;
-	const {render, React, App, ThemeContext} = await loadScreen();
+	// Listen before anything is awaited: the caller may start the loop right after calling this.
 	const unsubscribe = control.subscribe(store.handle);
+	let screen: Awaited<ReturnType<typeof loadScreen>>;
+	try {
+		screen = await loadScreen();
+	} catch (error) {
+		unsubscribe();
+		throw error;
+	}
+	const {render, React, App, ThemeContext} = screen;
 	store.flush();
 
 	let instance: Instance | undefined;

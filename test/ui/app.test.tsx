@@ -278,7 +278,16 @@ describe('the screen', () => {
 		expect(other.control.intents).toEqual([['quit', 'now']]);
 	});
 
-	it('quits at once on Ctrl+C twice within 2 s; once only says so', async () => {
+	it('quits at once on Ctrl+C twice within 2 s; once only says so, even on a full status line', async () => {
+		const full = mount(80, 24);
+		const r1 = record(1, 'aaaaaaa', 2.8257, 'keep', 'baseline');
+		await full.emit(session, {type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1}, runStart(2), {
+			type: 'gpu',
+			gpus: [{index: 0, name: 'H100', utilization: 97, memoryUsedMb: 46080, memoryTotalMb: 81559, temperatureC: 64}],
+		});
+		full.control.running = true;
+		await full.press(keys.ctrlC);
+		expect(full.frame().split('\n').at(-1)).toMatch(/^Ctrl\+C again: quit now, the run recorded as crash/);
 		const {control, frame, press} = mount();
 		await press(keys.ctrlC);
 		expect(frame()).toContain('Ctrl+C again to quit');

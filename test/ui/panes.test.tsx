@@ -6,7 +6,7 @@ import {AgentPane, inputLine} from '../../source/ui/panes/AgentPane.js';
 import {Experiments} from '../../source/ui/panes/Experiments.js';
 import {GoalEditor} from '../../source/ui/panes/GoalEditor.js';
 import {Help, helpLines} from '../../source/ui/panes/Help.js';
-import {chartLines, LossChart, niceCeil, resample, stepAxis} from '../../source/ui/panes/LossChart.js';
+import {chartLines, LossChart, niceCeil, plot, resample, stepAxis, type RangeMemory} from '../../source/ui/panes/LossChart.js';
 import {QuitDialog} from '../../source/ui/panes/QuitDialog.js';
 import {isWorking, StatusBar, statusLine} from '../../source/ui/panes/StatusBar.js';
 import {TrainingLog} from '../../source/ui/panes/TrainingLog.js';
@@ -153,6 +153,24 @@ describe('Loss pane', () => {
 		const axes = [100, 110, 130, 150].map(step => stepAxis([{step, loss: 1, frac: step / 1000}], []));
 		expect(new Set(axes).size).toBe(1);
 		expect(stepAxis([{step: 10, loss: 1, frac: 0.01}], [{step: 2900, loss: 1}])).toBe(3000);
+	});
+
+	it('keeps the value range while new points fit in it, so a new point redraws a column, not the chart', () => {
+		const memory: RangeMemory = {};
+		const first = plot([[5, 4, 3]], ['\u001b[36m'], 10, true, memory);
+		const range = memory.range!;
+		expect(range.min).toBeLessThanOrEqual(3);
+		expect(range.max).toBeGreaterThanOrEqual(5);
+		const second = plot([[5, 4, 3, 3.2]], ['\u001b[36m'], 10, true, memory);
+		expect(memory.range).toBe(range);
+		// Only the end of each row changed; the labels did not.
+		const labels = (lines: typeof first) => lines.map(l => l[0]!.text.slice(0, 9));
+		expect(labels(second)).toEqual(labels(first));
+		plot([[5, 4, 3, 1]], ['\u001b[36m'], 10, true, memory);
+		expect(memory.range!.min).toBeLessThanOrEqual(1);
+		// Values that shrank to a sliver of the old range get a range of their own.
+		plot([[1.01, 1.02]], ['\u001b[36m'], 10, true, memory);
+		expect(memory.range!.max).toBeLessThan(2);
 	});
 
 	it('shows the metric across experiments with the running best and a mark per experiment', () => {
@@ -331,7 +349,11 @@ describe('Status bar', () => {
 		expect(isWorking({state: 'paused'})).toBe(false);
 		expect(isWorking({state: 'done'})).toBe(false);
 		expect(isWorking({state: 'running', run: {n: 1, startedAt: 0, budgetSeconds: 1}, proposer: {n: 2, phase: 'thinking'}})).toBe(false);
+		const spinning = show(<StatusBar state="proposing" detail="experiment 3" now={0} gpus={[]} width={80} />).frame;
+		expect(spinning).toMatch(/^⠋ proposing: experiment 3/);
+		expect(show(<StatusBar state="proposing" now={0} gpus={[]} width={80} />, {color: false, unicode: false}).frame).toMatch(/^- proposing/);
 		const {frame} = show(<StatusBar state="paused" detail="after this run" now={0} gpus={[]} width={80} />);
+		expect(frame).toMatch(/^paused/);
 		expect(frame).toContain('paused: after this run');
 		expect(frame).toContain('? help · q quit');
 		expect(frame.split('\n')[0]!.length).toBeLessThanOrEqual(80);

@@ -84,10 +84,27 @@ describe('runTui', () => {
 		await done;
 	});
 
+	it('sees the events the loop sends right after runTui is called (before the screen has loaded)', async () => {
+		for (const withStore of [false, true]) {
+			const control = new FakeControl();
+			const {stdout, stdin, done} = start(control, withStore ? new UiStore(10) : undefined);
+			// cli.tsx starts the loop without awaiting runTui: these come while the screen's modules load.
+			control.emit(session);
+			control.emit(runStart(9, 'eeeeeee'));
+			control.emit({type: 'log', n: 9, text: 'first line', partial: false});
+			await tick(300);
+			expect(stdout.data).toContain('Training #9 eeeeeee');
+			expect(stdout.data).toContain('first line');
+			stdin.type('q');
+			await done;
+		}
+	});
+
 	it('stops the loop and gives the terminal back when a pane throws, then rethrows', async () => {
 		const control = new FakeControl();
+		const broken: Snapshot = {...new UiStore().getSnapshot(), experiments: null as unknown as Snapshot['experiments']};
 		class BrokenStore extends UiStore {
-			override getSnapshot = (): Snapshot => ({...new UiStore().getSnapshot(), experiments: null as unknown as Snapshot['experiments']});
+			override getSnapshot = (): Snapshot => broken;
 		}
 		const {stdout, stdin, done} = start(control, new BrokenStore());
 		await expect(done).rejects.toThrow();

@@ -1,5 +1,5 @@
 import asciichart from 'asciichart';
-import {memo} from 'react';
+import {memo, useRef} from 'react';
 import type {Direction, Status} from '../../core/types.js';
 import {Frame, useTheme} from '../frame.js';
 import type {Experiment, Point} from '../state.js';
@@ -120,21 +120,43 @@ export function stepAxis(loss: readonly Point[], bestLoss: readonly Point[]): nu
 	return end > 0 ? niceCeil(end) : 0;
 }
 
-/** The plot as lines; series that are empty are left out; nothing to plot gives no lines. */
 const asciiSymbols: [string, string, string, string, string, string, string, string, string, string] = ['+', '|', '-', '-', '-', '`', '.', '.', "'", '|'];
 
-export function plot(series: number[][], colors: string[], rows: number, unicode = true): Line[] {
+/** The value range a chart drew last time; kept so the next frame can draw in the same one. */
+export type Range = {min: number; max: number};
+export type RangeMemory = {range?: Range};
+
+/**
+ * The plot as lines; series that are empty are left out; nothing to plot
+ * gives no lines. With `memory`, the range of the last frame is kept while
+ * the values still fit in it and fill a good part of it: a new point then
+ * changes a column or two, not every row (what goes over SSH).
+ */
+export function plot(series: number[][], colors: string[], rows: number, unicode = true, memory?: RangeMemory): Line[] {
 	const present = series.map((s, i) => ({s: s.filter(Number.isFinite), color: colors[i]!})).filter(x => x.s.length > 0);
 	if (present.length === 0 || rows < 2) return [];
 	let min = Infinity;
 	let max = -Infinity;
 	for (const {s} of present) for (const v of s) (min = Math.min(min, v)), (max = Math.max(max, v));
-	const flat = max - min < 1e-12 * Math.max(1, Math.abs(max));
-	if (flat) (min -= 0.5), (max += 0.5);
-	// Snap the range outward to a grid, so the labels stay put while the values move inside it.
-	const unit = niceStep((max - min) / Math.max(1, rows - 1));
-	min = Math.floor(min / unit) * unit;
-	max = Math.ceil(max / unit) * unit;
+	const previous = memory?.range;
+	if (previous && min >= previous.min && max <= previous.max && max - min >= 0.3 * (previous.max - previous.min)) {
+		min = previous.min;
+		max = previous.max;
+	} else {
+		const flat = max - min < 1e-12 * Math.max(1, Math.abs(max));
+		// Room on the side the values ran out of (a loss going down), so the next points fit too.
+		const span = max - min;
+		if (flat) (min -= 0.5), (max += 0.5);
+		else if (previous) {
+			if (min < previous.min) min -= span * 0.5;
+			if (max > previous.max) max += span * 0.5;
+		}
+		// Snap the range outward to a grid, so the labels are steady while the values move inside it.
+		const unit = niceStep((max - min) / Math.max(1, rows - 1));
+		min = Math.floor(min / unit) * unit;
+		max = Math.ceil(max / unit) * unit;
+		if (memory) memory.range = {min, max};
+	}
 	const chart = asciichart.plot(
 		present.map(x => x.s),
 		{height: rows - 1, min, max, colors: present.map(x => x.color), format: labelFormat(min, max, rows - 1), ...(unicode ? {} : {symbols: asciiSymbols})},
@@ -162,7 +184,14 @@ function columnsFor(count: number, columns: number): {factor: number; buckets: n
 }
 
 /** The metric across experiments: every result, the running best, and the marks strip aligned under them. */
-export function progressLines(experiments: readonly Experiment[], direction: Direction | undefined, columns: number, rows: number, unicode: boolean): {lines: Line[]; legend: Line} {
+export function progressLines(
+	experiments: readonly Experiment[],
+	direction: Direction | undefined,
+	columns: number,
+	rows: number,
+	unicode: boolean,
+	memory?: RangeMemory,
+): {lines: Line[]; legend: Line} {
 	const better = (a: number, b: number) => (direction === 'higher' ? a > b : a < b);
 	const value: number[] = [];
 	const best: number[] = [];
@@ -201,7 +230,7 @@ export function progressLines(experiments: readonly Experiment[], direction: Dir
 		}
 		return out.filter(Number.isFinite);
 	};
-	const lines = plot([fill(value), fill(best)], [asciichart.yellow, asciichart.green], rows - 1, unicode);
+	const lines = plot([fill(value), fill(best)], [asciichart.yellow, asciichart.green], rows - 1, unicode, memory);
 	if (lines.length === 0) return {lines, legend};
 	const strip: Line = [{text: ' '.repeat(gutter - 1)}];
 	let previous: number[] | undefined;
@@ -215,7 +244,7 @@ export function progressLines(experiments: readonly Experiment[], direction: Dir
 	return {lines: [...lines, strip], legend};
 }
 
-export function chartLines(props: Omit<LossChartProps, 'focused'>, unicode = true): {lines: Line[]; info: string} {
+export function chartLines(props: Omit<LossChartProps, 'focused'>, unicode = true, memory?: {run: RangeMemory; experiments: RangeMemory}): {lines: Line[]; info: string} {
 	const rows = Math.max(0, props.height - 3);
 	const columns = Math.max(1, props.width - 2 - gutter);
 	const other = props.mode === 'run' ? 'm: experiments' : 'm: loss';
@@ -224,21 +253,22 @@ export function chartLines(props: Omit<LossChartProps, 'focused'>, unicode = tru
 		const current = resample(props.loss, columns, stepMax);
 		const best = resample(props.bestLoss, columns, stepMax);
 		const info = `loss by step${props.runNumber ? `, #${props.runNumber}` : ''} · ${other}`;
-		const lines = plot([best, current], [asciichart.lightgray, asciichart.cyan], rows, unicode);
+		const lines = plot([best, current], [asciichart.lightgray, asciichart.cyan], rows, unicode, memory?.run);
 		if (lines.length === 0) return {lines: [[{text: props.runNumber ? 'waiting for the first step…' : 'no run in progress', dim: true}]], info};
 		const dash = unicode ? '──' : '--';
 		const legend: Line = [{text: `${dash} this run`, color: 'cyan'}, ...(best.length ? [{text: '  '}, {text: `${dash} best run`, color: 'gray'}] : [])];
 		return {lines: [legend, ...lines], info};
 	}
 	const info = `${props.metric ?? 'metric'} by experiment · ${other}`;
-	const {lines, legend} = progressLines(props.experiments, props.direction, columns, rows, unicode);
+	const {lines, legend} = progressLines(props.experiments, props.direction, columns, rows, unicode, memory?.experiments);
 	if (lines.length === 0) return {lines: [legend, [{text: 'no results yet', dim: true}]], info};
 	return {lines: [legend, ...lines], info};
 }
 
 export const LossChart = memo(function LossChart(props: LossChartProps) {
 	const theme = useTheme();
-	const {lines, info} = chartLines(props, theme.unicode);
+	const memory = useRef({run: {} as RangeMemory, experiments: {} as RangeMemory});
+	const {lines, info} = chartLines(props, theme.unicode, memory.current);
 	const title = props.mode === 'run' ? 'Loss' : 'Progress';
 	return <Frame title={title} info={info} width={props.width} height={props.height} focused={props.focused} lines={lines} />;
 });

@@ -1,6 +1,5 @@
-import Spinner from 'ink-spinner';
-import {Box, Text} from 'ink';
-import {memo} from 'react';
+import {Box} from 'ink';
+import {memo, useEffect, useState} from 'react';
 import type {GpuReading, LoopState} from '../../core/events.js';
 import type {ExperimentRecord} from '../../core/types.js';
 import {renderLine, Rows, useTheme} from '../frame.js';
@@ -20,6 +19,8 @@ export type StatusBarProps = {
 	metric?: string;
 	gpus: readonly GpuReading[];
 	hint?: string;
+	/** A message that must be seen (the Ctrl+C warning): first on the line, whatever else has to go. */
+	flash?: string;
 	width: number;
 };
 
@@ -66,25 +67,36 @@ export function statusLine(p: Omit<StatusBarProps, 'width'>): {left: Line; right
 	return {left, right};
 }
 
+const spinnerFrames = {unicode: ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'], ascii: ['-', '\\', '|', '/']};
+/** Four frames a second: enough to show life, little to send over SSH. */
+export const spinnerMs = 250;
+
+/** A counter that moves every `ms` while `active`; no timer at all otherwise. */
+function useTicker(active: boolean, ms: number): number {
+	const [tick, setTick] = useState(0);
+	useEffect(() => {
+		if (!active) return;
+		const timer = setInterval(() => setTick(t => t + 1), ms);
+		return () => clearInterval(timer);
+	}, [active, ms]);
+	return tick;
+}
+
 export const StatusBar = memo(function StatusBar(props: StatusBarProps) {
 	const theme = useTheme();
 	const working = isWorking(props);
-	const lead = working ? 2 : 0;
+	const tick = useTicker(working, spinnerMs);
+	const frames = theme.unicode ? spinnerFrames.unicode : spinnerFrames.ascii;
+	const spinner: Line = working ? [{text: `${frames[tick % frames.length]!} `, color: 'cyan'}] : [];
 	const {left, right} = statusLine(props);
-	const room = Math.max(0, props.width - lead);
-	const leftCells = left.reduce((sum, s) => sum + cellsOf(s.text), 0);
+	const head = [...spinner, ...(props.flash ? [{text: props.flash, color: 'yellow', bold: true}, {text: ' · '}] : []), ...left];
+	const room = Math.max(0, props.width);
+	const leftCells = head.reduce((sum, s) => sum + cellsOf(s.text), 0);
 	const rightCells = right.reduce((sum, s) => sum + cellsOf(s.text), 0);
-	// The key hint sits at the right when there is room for it, and goes first when there is not.
-	const line = leftCells + rightCells + 2 <= room ? [...left, {text: ' '.repeat(room - leftCells - rightCells)}, ...right] : left;
+	// The key hint follows when there is room for it (left-aligned: trailing blanks cost nothing to send), and goes first when there is not.
+	const line = leftCells + rightCells + 3 <= room ? [...head, {text: '   '}, ...right] : head;
 	return (
 		<Box width={props.width} height={1} flexShrink={0}>
-			{working ? (
-				<Box width={2} flexShrink={0}>
-					<Text color={theme.color ? 'cyan' : undefined}>
-						<Spinner type={theme.unicode ? 'dots' : 'line'} />
-					</Text>
-				</Box>
-			) : null}
 			<Rows rows={[renderLine(line, room, theme)]} width={room} height={1} />
 		</Box>
 	);
