@@ -11,18 +11,8 @@ import {
 	renderResults,
 	type PromptInput,
 } from '../../source/agent/prompt.js';
-import type {ArenaRules, ExperimentRecord, SteeringNote} from '../../source/core/types.js';
-
-export const rules: ArenaRules = {
-	editable: ['train/train.py'],
-	command: 'python train.py',
-	cwd: 'train',
-	metric: 'val_bpb',
-	direction: 'lower',
-	budgetSeconds: 300,
-	timeoutSeconds: 600,
-	minImprovement: 0,
-};
+import type {ExperimentRecord, SteeringNote} from '../../source/core/types.js';
+import {rules} from './support.js';
 
 const train = 'import torch\nLEARNING_RATE = 3e-4  # peak learning rate\nDEPTH = 4\n';
 
