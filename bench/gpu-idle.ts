@@ -9,10 +9,10 @@ import {execFileSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {FallbackProposer} from '../source/agent/fallback.js';
-import {OllamaProposer} from '../source/agent/ollama.js';
-import type {Proposal, ProposalRequest, Proposer} from '../source/agent/proposer.js';
-import {SearchProposer} from '../source/agent/search.js';
+import {FallbackProposer} from '../source/proposers/fallback.js';
+import {OllamaProposer} from '../source/proposers/ollama.js';
+import type {Proposal, ProposalRequest, Proposer} from '../source/core/proposer.js';
+import {SearchProposer} from '../source/proposers/search.js';
 import {Loop} from '../source/core/loop.js';
 import {startStandin, type ChatBody} from '../test/support/ollama-standin.js';
 
@@ -85,7 +85,7 @@ async function measure(pipelined: boolean): Promise<{idle: number; wall: number;
 		loop.subscribe(event => {
 			const t = performance.now();
 			if (event.type === 'run-start') runs.push({start: t});
-			if (event.type === 'run-end' && event.reason !== 'recorded earlier') runs.at(-1)!.end = t;
+			if (event.type === 'run-end') runs.at(-1)!.end = t;
 		});
 		await loop.setup();
 		const t0 = performance.now();

@@ -50,7 +50,7 @@ try {
 		if (event.type === 'proposal-start') current = {proposeStart: t};
 		if (event.type === 'proposal' && current) current.proposeEnd = t;
 		if (event.type === 'run-start') marks.push({...current, runStart: t, n: event.n});
-		if (event.type === 'run-end' && event.reason !== 'recorded earlier') Object.assign(marks.at(-1), {seconds: event.seconds, status: event.record.status});
+		if (event.type === 'run-end') Object.assign(marks.at(-1), {seconds: event.seconds, status: event.record.status});
 	});
 	await loop.setup();
 	const started = performance.now();

@@ -6,11 +6,11 @@ import {parseArgs} from 'node:util';
 import {ArenaError, loadArena} from './core/arena.js';
 import {Loop} from './core/loop.js';
 import {commandWantsPython, findPython, PythonError} from './core/python.js';
-import {splitCommand} from './core/runner.js';
+import {splitCommand} from './core/command.js';
 import {SessionError} from './core/session.js';
 import {GitError, initRepo, repoRoot} from './core/workspace.js';
-import {linePrinter} from './headless.js';
-import {buildProposer, ProposerConfigError} from './proposers.js';
+import {linePrinter} from './ui/headless.js';
+import {buildProposer, ProposerConfigError} from './proposers/build.js';
 import {defaultSettings, loadSettings, openSettings, type UserSettings} from './settings.js';
 
 const usage = `nightshift: autonomous ML research all night, in your terminal.

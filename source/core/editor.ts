@@ -1,5 +1,5 @@
 import {exec} from './exec.js';
-import {splitCommand} from './runner.js';
+import {splitCommand} from './command.js';
 
 /** The editor command the user asked for: $VISUAL, then $EDITOR, else vi. */
 export function editorCommand(env: NodeJS.ProcessEnv = process.env): string {

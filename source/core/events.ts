@@ -1,4 +1,4 @@
-import {appendFileSync, readFileSync, existsSync} from 'node:fs';
+import {appendFileSync} from 'node:fs';
 import type {Direction, ExperimentRecord, Progress, SteeringNote, Status} from './types.js';
 
 /** What the loop is doing; the status bar shows it. */
@@ -59,6 +59,7 @@ export type LoopEvent =
 	/** A line of the run's output; `partial` lines are `\r` progress that the next line replaces. */
 	| {type: 'log'; n: number; text: string; partial: boolean}
 	| ({type: 'progress'; n: number} & Progress)
+	/** An experiment judged and recorded just now. */
 	| {
 			type: 'run-end';
 			/** The experiment number (its run folder's). */
@@ -69,8 +70,25 @@ export type LoopEvent =
 			seconds: number;
 			reason?: string;
 	  }
-	| {type: 'overrule'; n: number; from: Status; to: Status}
-	| {type: 'notes'; notes: SteeringNote[]}
+	/** An experiment recorded by an earlier loop, replayed once at startup so a face can show the session so far. */
+	| {
+			type: 'recorded';
+			n: number;
+			record: ExperimentRecord;
+			best: ExperimentRecord | undefined;
+			baseline: ExperimentRecord | undefined;
+	  }
+	/** A human overruled the judge: `record` is the experiment as it stands now. */
+	| {
+			type: 'overrule';
+			n: number;
+			from: Status;
+			to: Status;
+			record: ExperimentRecord;
+			best: ExperimentRecord | undefined;
+			baseline: ExperimentRecord | undefined;
+	  }
+	| {type: 'notes'; notes: readonly SteeringNote[]}
 	| {type: 'chat'; role: 'user' | 'agent'; text: string; done: boolean}
 	| {type: 'goal-changed'}
 	| {type: 'budget-changed'; seconds: number}
@@ -89,8 +107,28 @@ export type GpuReading = {
 
 export type EventListener = (event: LoopEvent) => void;
 
-/** Events too frequent for the session log; run.log holds their content. */
-const transient = new Set<LoopEvent['type']>(['log', 'progress', 'proposal-token', 'gpu']);
+export type EventType = LoopEvent['type'];
+export type EventOf<T extends EventType> = Extract<LoopEvent, {type: T}>;
+
+/**
+ * One named handler per event type. A face builds one of these; the
+ * compiler refuses it when a type is missing, so a new event cannot be
+ * forgotten by the screen or the printer.
+ */
+export type EventHandlers<R = void> = {[T in EventType]: (event: EventOf<T>) => R};
+
+export function dispatch<R>(handlers: EventHandlers<R>, event: LoopEvent): R {
+	// The mapped type pairs each key with its own event type; indexing by a union key loses that pairing.
+	return (handlers[event.type] as (event: LoopEvent) => R)(event);
+}
+
+/** States in which the loop is not working on an experiment (no spinner, no proposal under way). */
+export function isIdle(state: LoopState): boolean {
+	return state === 'paused' || state === 'waiting' || state === 'stopping' || state === 'done';
+}
+
+/** Events too frequent for the session log (run.log holds their content), and the startup replay of what the log has already. */
+const transient = new Set<LoopEvent['type']>(['log', 'progress', 'proposal-token', 'gpu', 'recorded']);
 
 export function isPersisted(event: LoopEvent): boolean {
 	if (event.type === 'chat') return event.done;
@@ -104,20 +142,5 @@ export class EventLog {
 	append(event: LoopEvent): void {
 		if (!isPersisted(event)) return;
 		appendFileSync(this.path, JSON.stringify({at: new Date().toISOString(), ...event}) + '\n');
-	}
-
-	/** Reads every whole line; a torn last line (killed mid-write) is skipped. */
-	read(): Array<LoopEvent & {at: string}> {
-		if (!existsSync(this.path)) return [];
-		const out: Array<LoopEvent & {at: string}> = [];
-		for (const line of readFileSync(this.path, 'utf8').split('\n')) {
-			if (!line.trim()) continue;
-			try {
-				out.push(JSON.parse(line) as LoopEvent & {at: string});
-			} catch {
-				// A line torn by kill -9 is not an event.
-			}
-		}
-		return out;
 	}
 }

@@ -52,11 +52,11 @@ export class ResultsFile {
 		} else if (header[1] !== this.metric) {
 			problems.push(`results.tsv line 1: the metric column is \`${header[1]}\` but program.md's metric is \`${this.metric}\``);
 		}
-		let n = 0;
+		let row = 0;
 		for (let i = 1; i < lines.length; i++) {
 			const line = lines[i]!;
 			if (line.trim() === '') continue;
-			n++;
+			row++;
 			const cols = line.split('\t');
 			const [commit, metric, memory, status, ...rest] = cols;
 			const description = rest.join('\t');
@@ -73,7 +73,9 @@ export class ResultsFile {
 				continue;
 			}
 			records.push({
-				n,
+				row,
+				// Until matched with its run folder (numberByFolders), the row is the best guess.
+				n: row,
 				commit: commit!,
 				metric: status === 'crash' ? null : value,
 				memoryGb: mem,
@@ -151,16 +153,16 @@ export function claimRunFolder(runsDir: string, commit: string, atLeast: number)
 	}
 }
 
-export function readSummaryJson(dir: string): Record<string, unknown> | undefined {
-	const file = path.join(dir, 'summary.json');
-	if (!existsSync(file)) return undefined;
-	try {
-		return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-	} catch {
-		return undefined;
-	}
-}
-
-export function writeSummaryJson(dir: string, summary: Record<string, unknown>): void {
-	writeFileAtomic(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+/**
+ * Gives each record its experiment number: the number of the run folder of
+ * the same commit, the earliest not yet taken. A row whose folder is gone
+ * keeps its row number.
+ */
+export function numberByFolders(records: readonly ExperimentRecord[], folders: readonly RunFolder[]): ExperimentRecord[] {
+	const free = new Map<string, number[]>();
+	for (const folder of folders) free.set(folder.commit, [...(free.get(folder.commit) ?? []), folder.n]);
+	return records.map(record => {
+		const n = free.get(record.commit)?.shift();
+		return n === undefined ? record : {...record, n};
+	});
 }

@@ -1,7 +1,8 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {writeFileAtomic} from './fsutil.js';
-import {listRunFolders, readSummaryJson, writeSummaryJson, type ResultsFile} from './results.js';
+import {listRunFolders, numberByFolders, type ResultsFile} from './results.js';
+import {readRunSummary, updateRunSummary} from './run-summary.js';
 import {killLeftover} from './runner.js';
 import {dirtyPaths, excludeFromRepo, git, hasCommits, repoRoot, Worktree, GitError} from './workspace.js';
 import type {ExperimentRecord, Status} from './types.js';
@@ -122,14 +123,14 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 	const {worktree} = session;
 	// First end any run the killed loop left training: it would write to the worktree and the log.
 	for (const folder of listRunFolders(session.runsDir)) {
-		const pid = readSummaryJson(folder.dir)?.['pid'];
-		if (typeof pid === 'number' && readSummaryJson(folder.dir)?.['status'] === 'running' && killLeftover(pid, folder.dir)) {
+		const summary = readRunSummary(folder.dir);
+		if (typeof summary?.pid === 'number' && summary.status === 'running' && killLeftover(summary.pid, folder.dir)) {
 			notes.push(`ended experiment ${folder.n}'s process, left running by the stopped loop`);
 		}
 	}
 	const loaded = results.load();
 	notes.push(...loaded.problems);
-	let records = loaded.records;
+	let records = numberByFolders(loaded.records, listRunFolders(session.runsDir));
 	if (await worktree.isDirty()) {
 		// Killed between writing the edit and committing it: that edit never ran.
 		await worktree.resetHard('HEAD');
@@ -141,17 +142,17 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 	const isBase = head === session.base;
 	if (!isBase && !known.has(short)) {
 		const folder = listRunFolders(session.runsDir).find(f => f.commit === short);
-		const summary = folder ? readSummaryJson(folder.dir) : undefined;
-		const judged = summary && ['keep', 'discard', 'crash'].includes(summary['status'] as string);
-		const description =
-			(summary?.['description'] as string | undefined) ?? (await git(worktree.dir, ['log', '-1', '--format=%s', head]));
-		if (folder && judged) {
+		const summary = folder ? readRunSummary(folder.dir) : undefined;
+		const judged = summary?.status !== undefined && summary.status !== 'running';
+		const description = summary?.description ?? (await git(worktree.dir, ['log', '-1', '--format=%s', head]));
+		if (folder && summary && judged) {
 			const record: ExperimentRecord = {
-				n: records.length + 1,
+				row: records.length + 1,
+				n: folder.n,
 				commit: short,
-				metric: (summary['metric'] as number | null) ?? null,
-				memoryGb: (summary['memory_gb'] as number | undefined) ?? 0,
-				status: summary['status'] as Status,
+				metric: summary.metric ?? null,
+				memoryGb: summary.memory_gb ?? 0,
+				status: summary.status as Status,
 				description,
 			};
 			results.append(record);
@@ -159,23 +160,19 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 			notes.push(`experiment ${folder.n} (${short}) was judged ${record.status} but not recorded: recorded it now`);
 		} else if (folder) {
 			const record: ExperimentRecord = {
-				n: records.length + 1,
+				row: records.length + 1,
+				n: folder.n,
 				commit: short,
 				metric: null,
 				memoryGb: 0,
 				status: 'crash',
 				description,
 			};
-			writeSummaryJson(folder.dir, {
-				...summary,
-				n: folder.n,
-				commit: short,
-				status: 'crash',
-				metric: null,
-				description,
-				reason: 'interrupted: the loop stopped during this run',
-				ended_at: new Date().toISOString(),
-			});
+			updateRunSummary(
+				folder.dir,
+				{n: folder.n, commit: short, description},
+				{status: 'crash', metric: null, description, reason: 'interrupted: the loop stopped during this run', ended_at: new Date().toISOString()},
+			);
 			results.append(record);
 			records = [...records, record];
 			notes.push(`experiment ${folder.n} (${short}) was interrupted: recorded as crash`);
@@ -195,16 +192,13 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 		for (const file of ['run.log', 'diff.patch']) {
 			if (!existsSync(path.join(folder.dir, file))) writeFileAtomic(path.join(folder.dir, file), '');
 		}
-		const summary = readSummaryJson(folder.dir);
-		if (summary?.['status'] === 'running' || summary === undefined) {
-			writeSummaryJson(folder.dir, {
-				...summary,
-				n: folder.n,
-				commit: folder.commit,
-				status: 'crash',
-				metric: null,
-				reason: 'interrupted: the loop stopped during this run',
-			});
+		const summary = readRunSummary(folder.dir);
+		if (summary === undefined || summary.status === 'running') {
+			updateRunSummary(
+				folder.dir,
+				{n: folder.n, commit: folder.commit, description: summary?.description ?? ''},
+				{status: 'crash', metric: null, reason: 'interrupted: the loop stopped during this run'},
+			);
 		}
 	}
 	const baseline = records.find(r => r.status === 'keep');

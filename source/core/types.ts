@@ -25,8 +25,14 @@ export type ArenaRules = {
 
 export type Status = 'keep' | 'discard' | 'crash';
 
-/** One row of results.tsv, plus the experiment number (its position in the file). */
+/**
+ * One row of results.tsv. Two numbers name it: `row`, its position among the
+ * file's rows (1 is the first after the header), and `n`, the experiment
+ * number everyone sees as #n, which is its run folder's number
+ * (runs/<NNNN>-<commit>/).
+ */
 export type ExperimentRecord = {
+	row: number;
 	n: number;
 	commit: string;
 	/** null when the run crashed or printed no metric. */

@@ -215,6 +215,28 @@ export class UiStore {
 		if (i >= 0) this.update(i, e => ({...e, streaming: false}) as AgentEntry);
 	}
 
+	/** An experiment's row as recorded (a run that ended, one replayed at startup, or an overrule), and the best it leaves. */
+	private settle(n: number, record: ExperimentRecord, seconds: number | undefined, best: ExperimentRecord | undefined, baseline: ExperimentRecord | undefined): void {
+		const m = this.cheap;
+		const at = m.experiments.findIndex(e => e.commit === record.commit);
+		const experiment: Experiment = {
+			...record,
+			n,
+			seconds: seconds ?? m.experiments[at]?.seconds ?? 0,
+			description: sanitize(record.description),
+			commit: sanitize(record.commit),
+		};
+		m.experiments = at === -1 ? [...m.experiments, experiment] : m.experiments.map((e, i) => (i === at ? experiment : e));
+		if (m.run?.n === n) {
+			this.finished = {n, loss: this.loss};
+			m.run = undefined;
+		}
+		const newBest = best !== undefined && best.commit === record.commit && record.status === 'keep';
+		if (newBest && this.finished?.n === n && this.finished.loss.length > 0) m.bestLoss = this.finished.loss.slice();
+		m.best = best;
+		m.baseline = baseline;
+	}
+
 	private reduce(event: LoopEvent): void {
 		const m = this.cheap;
 		switch (event.type) {
@@ -303,22 +325,15 @@ export class UiStore {
 					this.lossDirty = true;
 				}
 				break;
-			case 'run-end': {
-				const experiment: Experiment = {...event.record, n: event.n, seconds: event.seconds, description: sanitize(event.record.description), commit: sanitize(event.record.commit)};
-				const at = m.experiments.findIndex(e => e.commit === experiment.commit);
-				m.experiments = at === -1 ? [...m.experiments, experiment] : m.experiments.map((e, i) => (i === at ? experiment : e));
-				if (m.run?.n === event.n) {
-					this.finished = {n: event.n, loss: this.loss};
-					m.run = undefined;
-				}
-				const newBest = event.best !== undefined && event.best.commit === event.record.commit && event.record.status === 'keep';
-				if (newBest && this.finished?.n === event.n && this.finished.loss.length > 0) m.bestLoss = this.finished.loss.slice();
-				m.best = event.best;
-				m.baseline = event.baseline;
+			case 'run-end':
+				this.settle(event.n, event.record, event.seconds, event.best, event.baseline);
 				break;
-			}
+			case 'recorded':
+				this.settle(event.n, event.record, 0, event.best, event.baseline);
+				break;
 			case 'overrule':
 				this.addAgent({kind: 'info', text: `#${event.n} overruled by hand: ${event.from} -> ${event.to}`});
+				this.settle(event.n, event.record, undefined, event.best, event.baseline);
 				break;
 			case 'notes':
 				m.notes = event.notes.map(n => ({...n, text: sanitize(n.text)}));

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import type {ProposalRequest} from '../../source/agent/proposer.js';
+import type {ProposalRequest} from '../../source/core/proposer.js';
 import type {LoopEvent} from '../../source/core/events.js';
 import {Loop} from '../../source/core/loop.js';
 import {fakeProgram, fakeTrain, makeFakeArena} from '../support/fake-arena.js';

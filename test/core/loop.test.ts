@@ -1,7 +1,7 @@
 import {existsSync, readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {SearchProposer} from '../../source/agent/search.js';
+import {SearchProposer} from '../../source/proposers/search.js';
 import type {LoopEvent} from '../../source/core/events.js';
 import {Loop, type LoopOptions} from '../../source/core/loop.js';
 import {makeFakeArena} from '../support/fake-arena.js';

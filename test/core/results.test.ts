@@ -13,8 +13,8 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}));
 describe('results.tsv', () => {
 	it("writes autoresearch's header and rows", () => {
 		const results = new ResultsFile(dir, 'val_bpb');
-		results.append({n: 1, commit: 'a1b2c3d', metric: 0.9979, memoryGb: 44.0, status: 'keep', description: 'baseline'});
-		results.append({n: 2, commit: 'b2c3d4e', metric: null, memoryGb: 0, status: 'crash', description: 'double the width\t(OOM)\nreally'});
+		results.append({row: 1, n: 1, commit: 'a1b2c3d', metric: 0.9979, memoryGb: 44.0, status: 'keep', description: 'baseline'});
+		results.append({row: 2, n: 2, commit: 'b2c3d4e', metric: null, memoryGb: 0, status: 'crash', description: 'double the width\t(OOM)\nreally'});
 		expect(readFileSync(results.path, 'utf8')).toBe(
 			'commit\tval_bpb\tmemory_gb\tstatus\tdescription\n' +
 				'a1b2c3d\t0.997900\t44.0\tkeep\tbaseline\n' +
@@ -28,9 +28,9 @@ describe('results.tsv', () => {
 
 	it('reports a malformed line by number and never rewrites the file', () => {
 		const results = new ResultsFile(dir, 'val_bpb');
-		results.append({n: 1, commit: 'a1b2c3d', metric: 1, memoryGb: 0, status: 'keep', description: 'baseline'});
+		results.append({row: 1, n: 1, commit: 'a1b2c3d', metric: 1, memoryGb: 0, status: 'keep', description: 'baseline'});
 		appendFileSync(results.path, 'this is not a row\n');
-		results.append({n: 3, commit: 'c3d4e5f', metric: 0.9, memoryGb: 0, status: 'keep', description: 'better'});
+		results.append({row: 3, n: 3, commit: 'c3d4e5f', metric: 0.9, memoryGb: 0, status: 'keep', description: 'better'});
 		const before = readFileSync(results.path, 'utf8');
 		const loaded = results.load();
 		expect(loaded.problems).toEqual([expect.stringMatching(/^results.tsv line 3: cannot read "this is not a row"/)]);
@@ -44,7 +44,7 @@ describe('results.tsv', () => {
 	});
 
 	it('formats like autoresearch', () => {
-		expect(formatRow({n: 1, commit: 'abcdef0', metric: 1.23456789, memoryGb: 12.345, status: 'discard', description: ''})).toBe(
+		expect(formatRow({row: 1, n: 1, commit: 'abcdef0', metric: 1.23456789, memoryGb: 12.345, status: 'discard', description: ''})).toBe(
 			'abcdef0\t1.234568\t12.3\tdiscard\t(no description)',
 		);
 	});

@@ -2,9 +2,9 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {FallbackProposer} from '../../source/agent/fallback.js';
-import {OllamaProposer} from '../../source/agent/ollama.js';
-import {SearchProposer} from '../../source/agent/search.js';
+import {FallbackProposer} from '../../source/proposers/fallback.js';
+import {OllamaProposer} from '../../source/proposers/ollama.js';
+import {SearchProposer} from '../../source/proposers/search.js';
 import type {LoopEvent} from '../../source/core/events.js';
 import {Loop} from '../../source/core/loop.js';
 import {fakeProgram, fakeTrain, makeFakeArena} from '../support/fake-arena.js';

@@ -1,4 +1,4 @@
-import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../../source/agent/proposer.js';
+import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../../source/core/proposer.js';
 
 export type Script = (request: ProposalRequest) => Omit<Proposal, 'proposer'> | Promise<Omit<Proposal, 'proposer'>>;
 

@@ -103,6 +103,7 @@ export const session: LoopEvent = {
 };
 
 export const record = (n: number, commit: string, metric: number | null, status: Status, description: string): ExperimentRecord => ({
+	row: n,
 	n,
 	commit,
 	metric,

@@ -125,8 +125,7 @@ describe('the UI store', () => {
 		expect(snap.lastRun).toEqual({n: 2, commit: 'bbbbbbb'});
 		// A /keep afterwards makes run 2 the best: its curve comes along.
 		const kept = {...r2, status: 'keep' as const};
-		store.handle({type: 'overrule', n: 2, from: 'discard', to: 'keep'});
-		store.handle({type: 'run-end', n: 2, record: kept, best: kept, baseline: r1, seconds: 0, reason: 'overruled by hand'});
+		store.handle({type: 'overrule', n: 2, from: 'discard', to: 'keep', record: kept, best: kept, baseline: r1});
 		store.flush();
 		expect(store.getSnapshot().bestLoss.map(p => p.loss)).toEqual([9]);
 		expect(store.getSnapshot().experiments.map(e => e.status)).toEqual(['keep', 'keep']);

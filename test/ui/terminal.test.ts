@@ -21,7 +21,7 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const work = mkdtempSync(path.join(tmpdir(), 'nightshift-terminal-test-'));
 afterAll(() => rmSync(work, {recursive: true, force: true}));
 
-const env = {...process.env, TERM: 'xterm-256color'};
+const env: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm-256color'};
 for (const k of ['CI', 'GITHUB_ACTIONS', 'CONTINUOUS_INTEGRATION', 'BUILD_NUMBER', 'RUN_ID', 'NO_COLOR', 'NODE_ENV']) delete env[k];
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));

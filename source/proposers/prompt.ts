@@ -1,5 +1,5 @@
 import path from 'node:path';
-import {formatEditBlock} from '../core/edits.js';
+import {formatEditBlock} from './edit-blocks.js';
 import type {ArenaRules, ExperimentRecord, SteeringNote} from '../core/types.js';
 
 // What the model reads: a system prompt (its role, the rules, the answer

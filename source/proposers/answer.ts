@@ -1,5 +1,5 @@
 import path from 'node:path';
-import {parseEditBlocks} from '../core/edits.js';
+import {parseEditBlocks} from './edit-blocks.js';
 import type {Edit} from '../core/types.js';
 
 // The model's plain-text answer: a one-line description, a short rationale,

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {formatValue, parseHyperparameters, parseLiteral, replaceValue} from '../../source/agent/hyperparams.js';
-import type {ProposalRequest} from '../../source/agent/proposer.js';
-import {parseMoves, SearchProposer} from '../../source/agent/search.js';
+import {formatValue, parseHyperparameters, parseLiteral, replaceValue} from '../../source/proposers/hyperparams.js';
+import type {ProposalRequest} from '../../source/core/proposer.js';
+import {parseMoves, SearchProposer} from '../../source/proposers/search.js';
 import {applyEdits} from '../../source/core/edits.js';
 import type {ExperimentRecord} from '../../source/core/types.js';
 
@@ -72,7 +72,7 @@ async function drive(objective: (config: Map<string, number>) => number | null, 
 	let content = train;
 	const results: ExperimentRecord[] = [];
 	const value = (text: string) => objective(new Map(parseHyperparameters(text).map(p => [p.name, p.value])));
-	results.push({n: 1, commit: '0000001', metric: value(content), memoryGb: 0, status: 'keep', description: 'baseline'});
+	results.push({row: 1, n: 1, commit: '0000001', metric: value(content), memoryGb: 0, status: 'keep', description: 'baseline'});
 	let best = results[0]!.metric!;
 	const seen = new Set<string>([content]);
 	for (let n = 2; n <= steps; n++) {
@@ -84,7 +84,7 @@ async function drive(objective: (config: Map<string, number>) => number | null, 
 		seen.add(candidate);
 		const metric = value(candidate);
 		const status = metric === null ? 'crash' : metric < best ? 'keep' : 'discard';
-		results.push({n, commit: String(n).padStart(7, '0'), metric, memoryGb: 0, status, description: proposal.description});
+		results.push({row: n, n, commit: String(n).padStart(7, '0'), metric, memoryGb: 0, status, description: proposal.description});
 		if (status === 'keep') {
 			best = metric!;
 			content = candidate;

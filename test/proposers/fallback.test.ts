@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {FallbackProposer} from '../../source/agent/fallback.js';
-import {OllamaProposer} from '../../source/agent/ollama.js';
-import {ProposalError} from '../../source/agent/proposer.js';
+import {FallbackProposer} from '../../source/proposers/fallback.js';
+import {OllamaProposer} from '../../source/proposers/ollama.js';
+import {ProposalError} from '../../source/core/proposer.js';
 import {closedPort, startStandin, type OllamaStandin} from '../support/ollama-standin.js';
 import {badSearchAnswer, FakeSearch, goodAnswer, makeRequest, texts} from './support.js';
 

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {checkOllama, classifyOllamaError, keepAliveFor, OllamaProposer, OllamaUnavailableError} from '../../source/agent/ollama.js';
-import {ProposalError} from '../../source/agent/proposer.js';
-import {RemoteHostError} from '../../source/agent/host.js';
+import {checkOllama, classifyOllamaError, keepAliveFor, OllamaProposer, OllamaUnavailableError} from '../../source/proposers/ollama.js';
+import {ProposalError} from '../../source/core/proposer.js';
+import {RemoteHostError} from '../../source/proposers/host.js';
 import {closedPort, startStandin, type ChatBody, type OllamaStandin} from '../support/ollama-standin.js';
 import {badSearchAnswer, fixedAnswer, goodAnswer, makeRequest, record, texts, train} from './support.js';
 

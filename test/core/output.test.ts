@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseOutput, parseProgress, SummaryReader, TerminalLines} from '../../source/core/metrics.js';
+import {parseOutput, parseProgress, SummaryReader, TerminalLines} from '../../source/core/output.js';
 
 const progress = (step: number, loss: number) =>
 	`step ${String(step).padStart(5, '0')} (${(step / 10).toFixed(1)}%) | loss: ${loss.toFixed(6)} | lrm: 1.00 | dt: 120ms | tok/sec: 12,345 | mfu: 0.0% | epoch: 1 | remaining: ${100 - step}s    `;

@@ -1,5 +1,5 @@
 import {formatValue, parseHyperparameters, parseLiteral, replaceValue, type Hyperparameter} from './hyperparams.js';
-import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from './proposer.js';
+import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 import type {ExperimentRecord} from '../core/types.js';
 
 // The built-in proposer: a hyperparameter search that needs no model. It is

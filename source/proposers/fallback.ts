@@ -1,5 +1,5 @@
 import {OllamaUnavailableError, type OllamaFailureKind, type OllamaHealth} from './ollama.js';
-import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from './proposer.js';
+import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 
 // The model when it is there, the built-in search when it is not: the loop
 // never stops for want of Ollama. An experiment whose model request fails for

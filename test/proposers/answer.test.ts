@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {describeEdits, parseAnswer, stripThinking} from '../../source/agent/answer.js';
+import {describeEdits, parseAnswer, stripThinking} from '../../source/proposers/answer.js';
 
 const one = ['train/train.py'];
 const block = (path: string | undefined, search: string, replace: string) =>

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {checkHostAllowed, isLoopback, normalizeOllamaHost, RemoteHostError, resolveOllamaHost} from '../../source/agent/host.js';
+import {checkHostAllowed, isLoopback, normalizeOllamaHost, RemoteHostError, resolveOllamaHost} from '../../source/proposers/host.js';
 
 describe('normalizeOllamaHost', () => {
 	const cases: Array<[string, string]> = [

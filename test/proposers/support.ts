@@ -1,4 +1,4 @@
-import type {ProposalRequest, ProposerEvent, Proposer, Proposal} from '../../source/agent/proposer.js';
+import type {ProposalRequest, ProposerEvent, Proposer, Proposal} from '../../source/core/proposer.js';
 import {applyEdits} from '../../source/core/edits.js';
 import type {ArenaRules, Edit, ExperimentRecord, SteeringNote} from '../../source/core/types.js';
 
@@ -69,7 +69,7 @@ export const fixedAnswer = [
 ].join('\n');
 
 export function record(n: number, metric: number | null, status: ExperimentRecord['status'], description: string): ExperimentRecord {
-	return {n, commit: `abc${n}`.padEnd(7, '0'), metric, memoryGb: 1.5, status, description};
+	return {row: n, n, commit: `abc${n}`.padEnd(7, '0'), metric, memoryGb: 1.5, status, description};
 }
 
 export type TestRequest = ProposalRequest & {events: ProposerEvent[]; checked: Edit[][]; abort: AbortController};

@@ -10,7 +10,7 @@ import {
 	type FollowUp,
 	type PromptLimits,
 } from './prompt.js';
-import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from './proposer.js';
+import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 import type {ArenaRules, Edit} from '../core/types.js';
 
 // Proposals from a local model through the official ollama client. Every

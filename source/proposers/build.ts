@@ -1,9 +1,9 @@
-import {FallbackProposer} from './agent/fallback.js';
-import {isLoopback, RemoteHostError} from './agent/host.js';
-import {OllamaProposer} from './agent/ollama.js';
-import type {Proposer} from './agent/proposer.js';
-import {SearchProposer} from './agent/search.js';
-import type {UserSettings} from './settings.js';
+import {FallbackProposer} from './fallback.js';
+import {isLoopback, RemoteHostError} from './host.js';
+import {OllamaProposer} from './ollama.js';
+import type {Proposer} from '../core/proposer.js';
+import {SearchProposer} from './search.js';
+import type {UserSettings} from '../settings.js';
 
 export type ProposerChoice = {
 	name: UserSettings['proposer'];

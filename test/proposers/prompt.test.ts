@@ -10,7 +10,7 @@ import {
 	PromptTooLargeError,
 	renderResults,
 	type PromptInput,
-} from '../../source/agent/prompt.js';
+} from '../../source/proposers/prompt.js';
 import type {ExperimentRecord, SteeringNote} from '../../source/core/types.js';
 import {rules} from './support.js';
 
@@ -18,6 +18,7 @@ const train = 'import torch\nLEARNING_RATE = 3e-4  # peak learning rate\nDEPTH =
 
 function records(count: number): ExperimentRecord[] {
 	return Array.from({length: count}, (_, i) => ({
+		row: i + 1,
 		n: i + 1,
 		commit: `c${i}`.padEnd(7, '0'),
 		// Experiment 3 is the best by far; the rest drift.

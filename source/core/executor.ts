@@ -1,0 +1,57 @@
+import type {OutputLine} from './output.js';
+import type {RunResult} from './runner.js';
+import {Run} from './runner.js';
+import type {Progress} from './types.js';
+
+// How an experiment's command gets run. The loop builds a RunSpec and hands
+// it to an executor; what runs it (a local process group today, a sandbox or
+// a Slurm job next) is a new file behind this seam, not a change to the loop.
+
+export type RunSpec = {
+	argv: string[];
+	/** Where the command runs (inside the worktree). */
+	cwd: string;
+	/** Added to the environment the command inherits. */
+	env: Record<string, string>;
+	timeoutSeconds: number;
+	/** The run's own folder (runs/<NNNN>-<commit>/): the log goes there, and the run may write there. */
+	runDir: string;
+	/** The full raw output goes here as it arrives. */
+	logPath: string;
+	onLine: (line: OutputLine) => void;
+	onProgress: (progress: Progress) => void;
+	/** Told the process group's id once it exists, so a restart can end a run its killed parent left behind. */
+	onSpawn?: (pid: number) => void;
+	/** Seconds between SIGTERM and SIGKILL when a run is ended. */
+	killGraceSeconds?: number;
+};
+
+export interface RunHandle {
+	readonly done: Promise<RunResult>;
+	/** End the run now (/stop, quit now). */
+	stop(): void;
+}
+
+export interface Executor {
+	/** Shown in summary.json and on screen, e.g. `local`. */
+	readonly name: string;
+	start(spec: RunSpec): RunHandle;
+}
+
+/** The command as a local process group on this machine. */
+export const localExecutor: Executor = {
+	name: 'local',
+	start(spec) {
+		return new Run({
+			argv: spec.argv,
+			cwd: spec.cwd,
+			env: spec.env,
+			timeoutSeconds: spec.timeoutSeconds,
+			logPath: spec.logPath,
+			onLine: spec.onLine,
+			onProgress: spec.onProgress,
+			...(spec.onSpawn ? {onSpawn: spec.onSpawn} : {}),
+			...(spec.killGraceSeconds === undefined ? {} : {killGraceSeconds: spec.killGraceSeconds}),
+		});
+	},
+};

@@ -1,0 +1,64 @@
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {writeFileAtomic} from './fsutil.js';
+import type {Status, Summary} from './types.js';
+
+// runs/<NNNN>-<commit>/summary.json: everything about one experiment that
+// results.tsv has no column for. Written whole and atomically at each step
+// (claimed, started, judged, overruled), so a restart after kill -9 reads
+// either the step before or the step after, and knows which.
+
+export type RunSummary = {
+	n: number;
+	commit: string;
+	parent?: string;
+	/** `running` until judged; a restart that finds it so knows the loop died mid-run. */
+	status: 'running' | Status;
+	description: string;
+	started_at?: string;
+	/** The run's process (group) id while it runs, for ending a run a killed loop left behind. */
+	pid?: number;
+	reason?: string;
+	metric_name?: string;
+	metric?: number | null;
+	memory_gb?: number;
+	rationale?: string;
+	proposer?: string;
+	model?: string;
+	/** Every `key: value` of the run's summary block. */
+	summary?: Summary;
+	exit_code?: number | null;
+	signal?: string | null;
+	killed?: string | null;
+	budget_seconds?: number;
+	timeout_seconds?: number;
+	seconds?: number;
+	ended_at?: string;
+	worker?: string;
+	python?: string;
+	overruled?: {from: Status; to: Status; at: string};
+};
+
+const summaryFile = (dir: string): string => path.join(dir, 'summary.json');
+
+/** The summary as far as it was written; undefined when missing or unreadable (torn by a kill mid-rename is not possible, but a hand edit is). */
+export function readRunSummary(dir: string): Partial<RunSummary> | undefined {
+	const file = summaryFile(dir);
+	if (!existsSync(file)) return undefined;
+	try {
+		return JSON.parse(readFileSync(file, 'utf8')) as Partial<RunSummary>;
+	} catch {
+		return undefined;
+	}
+}
+
+export function writeRunSummary(dir: string, summary: RunSummary): void {
+	writeFileAtomic(summaryFile(dir), JSON.stringify(summary, null, 2) + '\n');
+}
+
+/** Changes some fields of what is on disk, keeping the rest. */
+export function updateRunSummary(dir: string, base: Pick<RunSummary, 'n' | 'commit' | 'description'>, change: Partial<RunSummary>): RunSummary {
+	const next: RunSummary = {status: 'running', ...base, ...readRunSummary(dir), ...change};
+	writeRunSummary(dir, next);
+	return next;
+}
