@@ -35,7 +35,8 @@ function arena(dir: string): void {
 		path.join(dir, 'arena', 'run.sh'),
 		'v=$(awk \'/^KNOB_/ { s += $3 } END { print s }\' knob.py)\nsleep "$NIGHTSHIFT_TIME_BUDGET"\necho "step 00001 (100.0%) | loss: 1.000000"\necho ---\necho "val_bpb:          $v.000000"\necho "peak_vram_mb:     0.0"\n',
 	);
-	const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {cwd: dir, stdio: 'ignore'});
+	const git = (...args: string[]) =>
+		execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {cwd: dir, stdio: 'ignore'});
 	git('init', '-q', '-b', 'main');
 	git('add', '-A');
 	git('commit', '-q', '-m', 'bench arena');

@@ -70,8 +70,15 @@ try {
 	const p90 = sorted[Math.floor(sorted.length * 0.9)];
 	const kept = marks.filter(m => m.status === 'keep').length;
 	console.log(`experiments: ${marks.length} (${kept} kept, ${marks.length - kept} reverted), wall ${(total / 1000).toFixed(1)} s`);
-	console.log(`overhead per experiment, excluding the run and the proposal: median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms`);
-	console.log(`run process time (sh, trivial): median ${(marks.map(m => m.seconds * 1000).sort((a, b) => a - b)[Math.floor(marks.length / 2)]).toFixed(1)} ms`);
+	console.log(
+		`overhead per experiment, excluding the run and the proposal: median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms`,
+	);
+	console.log(
+		`run process time (sh, trivial): median ${marks
+			.map(m => m.seconds * 1000)
+			.sort((a, b) => a - b)
+			[Math.floor(marks.length / 2)].toFixed(1)} ms`,
+	);
 	console.log(`target: median under 250 ms -> ${median < 250 ? 'met' : 'NOT met'}`);
 	console.log(`loop-overhead: ${median.toFixed(1)} ms`);
 } finally {

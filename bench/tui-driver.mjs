@@ -126,11 +126,28 @@ if (flag('--cat')) {
 	});
 	// The baseline ran before: its loss curve is the best run's, as in any night after the first run.
 	const base = {n: 1, commit: 'aaaaaaa', metric: 1.05, memoryGb: 40, status: 'keep', description: 'baseline'};
-	loop.emit({type: 'run-start', n: 1, commit: 'aaaaaaa', description: 'baseline', budgetSeconds: 300, timeoutSeconds: 600, startedAt: Date.now() - 300_000});
-	for (let step = 0; step <= 3000; step += 10) loop.emit({type: 'progress', n: 1, step, loss: 3 + 2 * Math.exp(-step / 600), pct: step / 30});
+	loop.emit({
+		type: 'run-start',
+		n: 1,
+		commit: 'aaaaaaa',
+		description: 'baseline',
+		budgetSeconds: 300,
+		timeoutSeconds: 600,
+		startedAt: Date.now() - 300_000,
+	});
+	for (let step = 0; step <= 3000; step += 10)
+		loop.emit({type: 'progress', n: 1, step, loss: 3 + 2 * Math.exp(-step / 600), pct: step / 30});
 	loop.emit({type: 'run-end', n: 1, record: base, best: base, baseline: base, seconds: 300});
 	loop.emit({type: 'state', state: 'running', detail: 'experiment 2'});
-	loop.emit({type: 'run-start', n: 2, commit: 'bbbbbbb', description: 'LEARNING_RATE 3e-3 -> 6e-3', budgetSeconds: 600, timeoutSeconds: 900, startedAt: Date.now()});
+	loop.emit({
+		type: 'run-start',
+		n: 2,
+		commit: 'bbbbbbb',
+		description: 'LEARNING_RATE 3e-3 -> 6e-3',
+		budgetSeconds: 600,
+		timeoutSeconds: 900,
+		startedAt: Date.now(),
+	});
 
 	let finishBare;
 	const screen = flag('--bare') ? new Promise(r => (finishBare = r)) : runTui(loop, store, {programPath: '/w/program.md'});

@@ -153,7 +153,18 @@ try {
 
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const table = [
-	['case', 'lines/s', 'CPU % (1 core)', 'tty bytes/s', 'snapshots/s', 'RSS start MB', 'RSS end MB', 'RSS peak MB', 'heap start MB', 'heap end MB'],
+	[
+		'case',
+		'lines/s',
+		'CPU % (1 core)',
+		'tty bytes/s',
+		'snapshots/s',
+		'RSS start MB',
+		'RSS end MB',
+		'RSS peak MB',
+		'heap start MB',
+		'heap end MB',
+	],
 	...rows.map(r => [
 		r.name,
 		String(r.rate),
@@ -168,7 +179,9 @@ const table = [
 	]),
 ];
 const widths = table[0].map((_, i) => Math.max(...table.map(row => row[i].length)));
-console.log(`tui-screen: ${seconds} s per case, pty ${size.cols}x${size.rows}, node ${process.version}${hasTime ? '' : ' (no /usr/bin/time: cat CPU n/a)'}`);
+console.log(
+	`tui-screen: ${seconds} s per case, pty ${size.cols}x${size.rows}, node ${process.version}${hasTime ? '' : ' (no /usr/bin/time: cat CPU n/a)'}`,
+);
 for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
 console.log('(cat rows: CPU and peak RSS of cat itself; generator rows: the fake loop with no screen; heap: live heap after a full GC)');
 console.log(`tui: ${fmt(rows[0].cpu)} %cpu`);

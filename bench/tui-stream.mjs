@@ -75,20 +75,31 @@ function inPty(command, transcript, env) {
 async function measureApp(rate, work) {
 	const arena = path.join(work, `arena-${rate}`);
 	mkdirSync(path.join(arena, 'train'), {recursive: true});
-	writeFileSync(path.join(arena, 'train', 'train.py'), `# --- hyperparameters ---\nKNOB = 1  # unused\n# --- end hyperparameters ---\n${generator}`);
-	writeFileSync(path.join(arena, 'program.md'), `---\neditable: [train/train.py]\ncommand: python train.py\ncwd: train\nmetric: val_bpb\ndirection: lower\nbudget: ${seconds}\ntimeout: ${seconds * 3 + 30}\n---\nbench\n`);
-	const git = (...args) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {cwd: arena, stdio: 'ignore'});
+	writeFileSync(
+		path.join(arena, 'train', 'train.py'),
+		`# --- hyperparameters ---\nKNOB = 1  # unused\n# --- end hyperparameters ---\n${generator}`,
+	);
+	writeFileSync(
+		path.join(arena, 'program.md'),
+		`---\neditable: [train/train.py]\ncommand: python train.py\ncwd: train\nmetric: val_bpb\ndirection: lower\nbudget: ${seconds}\ntimeout: ${seconds * 3 + 30}\n---\nbench\n`,
+	);
+	const git = (...args) =>
+		execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {cwd: arena, stdio: 'ignore'});
 	git('init', '-q', '-b', 'main');
 	git('add', '-A');
 	git('commit', '-q', '-m', 'bench');
 	const transcript = path.join(work, `tty-${rate}.out`);
 	const marker = `nightshift-bench-${rate}-${process.pid}`;
-	const child = inPty(`exec -a ${marker} ${process.execPath} ${cli} --proposer search --max-experiments 1 --workspace ${arena}`, transcript, {
-		RATE: String(rate),
-		SECONDS_TOTAL: String(seconds),
-		NIGHTSHIFT_PYTHON: python,
-		NIGHTSHIFT_CONFIG_DIR: path.join(work, 'config'),
-	});
+	const child = inPty(
+		`exec -a ${marker} ${process.execPath} ${cli} --proposer search --max-experiments 1 --workspace ${arena}`,
+		transcript,
+		{
+			RATE: String(rate),
+			SECONDS_TOTAL: String(seconds),
+			NIGHTSHIFT_PYTHON: python,
+			NIGHTSHIFT_CONFIG_DIR: path.join(work, 'config'),
+		},
+	);
 	// Wait for the run to start printing, then measure over the stream.
 	let pid;
 	for (let i = 0; i < 100 && !pid; i++) {
@@ -185,7 +196,9 @@ try {
 	}
 	const at1000 = rows.find(r => r.rate === 1000).app;
 	const idle = rows.find(r => r.rate === 1).app;
-	console.log(`targets: cpu at 1,000 lines/s < 15% (${at1000.cpu.toFixed(1)}%), idle < 2 KB/s (${(idle.bytesPerSecond / 1024).toFixed(2)} KB/s), RSS flat (${rows.map(r => `${((r.app.rssLast / r.app.rssFirst - 1) * 100).toFixed(1)}%`).join(', ')} from the first to the last third)`);
+	console.log(
+		`targets: cpu at 1,000 lines/s < 15% (${at1000.cpu.toFixed(1)}%), idle < 2 KB/s (${(idle.bytesPerSecond / 1024).toFixed(2)} KB/s), RSS flat (${rows.map(r => `${((r.app.rssLast / r.app.rssFirst - 1) * 100).toFixed(1)}%`).join(', ')} from the first to the last third)`,
+	);
 	console.log(`tui: ${at1000.cpu.toFixed(1)} %cpu`);
 } finally {
 	rmSync(work, {recursive: true, force: true});

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
 	} catch (error) {
 		fail(`${(error as Error).message}\n\n${usage}`);
 	}
-	const flags = parsed.values as Flags;
+	const flags: Flags = parsed.values;
 	if (flags.help) {
 		process.stdout.write(usage + '\n');
 		return;
@@ -144,7 +144,10 @@ async function main(): Promise<void> {
 	if (!(await repoRoot(workspace))) {
 		const init =
 			flags.init ||
-			(!headless && (await ask(`${workspace} is not a git repository; nightshift keeps improvements as commits. Create one here (git init and a first commit)? [y/N] `)));
+			(!headless &&
+				(await ask(
+					`${workspace} is not a git repository; nightshift keeps improvements as commits. Create one here (git init and a first commit)? [y/N] `,
+				)));
 		if (!init) fail(`${workspace} is not a git repository: run again with --init, or: git init && git add -A && git commit -m init`);
 		await initRepo(workspace);
 		process.stderr.write(`nightshift: created a git repository in ${workspace}\n`);
@@ -163,17 +166,17 @@ async function main(): Promise<void> {
 	let built;
 	try {
 		built = buildProposer({
-		name: proposerName as UserSettings['proposer'],
-		settings: {
-			...settings,
-			...(flags.model ? {model: flags.model} : {}),
-			...(flags.host ? {host: flags.host} : {}),
-			...(flags['allow-remote'] ? {allowRemote: true} : {}),
-		},
-		arenaModel: arena.rules.model,
-		device: python?.cuda ? 'cuda' : 'cpu',
-		budgetSeconds: budgetSeconds ?? arena.rules.budgetSeconds,
-	});
+			name: proposerName as UserSettings['proposer'],
+			settings: {
+				...settings,
+				...(flags.model ? {model: flags.model} : {}),
+				...(flags.host ? {host: flags.host} : {}),
+				...(flags['allow-remote'] ? {allowRemote: true} : {}),
+			},
+			arenaModel: arena.rules.model,
+			device: python?.cuda ? 'cuda' : 'cpu',
+			budgetSeconds: budgetSeconds ?? arena.rules.budgetSeconds,
+		});
 	} catch (error) {
 		if (error instanceof ProposerConfigError) fail(error.message);
 		throw error;

@@ -45,7 +45,7 @@ type Field = {
 const fields: Record<string, Field> = {
 	editable: {key: 'editable', kind: 'strings', describe: 'a list of paths the agent may edit'},
 	command: {key: 'command', kind: 'string', describe: 'the run command'},
-	cwd: {key: 'cwd', kind: 'string', describe: 'the run command\'s working directory'},
+	cwd: {key: 'cwd', kind: 'string', describe: "the run command's working directory"},
 	metric: {key: 'metric', kind: 'string', describe: 'the summary key that is the metric'},
 	direction: {key: 'direction', kind: 'direction', describe: '`lower` or `higher`'},
 	budget: {key: 'budgetSeconds', kind: 'number', describe: 'the time budget in seconds'},
@@ -95,9 +95,7 @@ export function parseArena(text: string, file = 'program.md'): Omit<Arena, 'path
 		const line = lineOf(keyNode?.range?.[0]);
 		const field = fields[keyName];
 		if (!field) {
-			throw new ArenaError(
-				`${file} line ${line}: unknown key \`${keyName}\`; known keys: ${Object.keys(fields).join(', ')}`,
-			);
+			throw new ArenaError(`${file} line ${line}: unknown key \`${keyName}\`; known keys: ${Object.keys(fields).join(', ')}`);
 		}
 		const valueNode = pair.value as Node | null;
 		const valueLine = lineOf(valueNode?.range?.[0] ?? keyNode?.range?.[0]);
@@ -142,9 +140,7 @@ export function parseArena(text: string, file = 'program.md'): Omit<Arena, 'path
 export function loadArena(workspace: string): Arena {
 	const file = path.join(workspace, 'program.md');
 	if (!existsSync(file)) {
-		throw new ArenaError(
-			`no program.md in ${workspace}: write one (see the bundled program.md) or pass --workspace DIR`,
-		);
+		throw new ArenaError(`no program.md in ${workspace}: write one (see the bundled program.md) or pass --workspace DIR`);
 	}
 	return {path: file, ...parseArena(readFileSync(file, 'utf8'))};
 }

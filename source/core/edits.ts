@@ -99,7 +99,11 @@ function bigrams(s: string): Map<string, number> {
 	return m;
 }
 
-const words = (s: string): string[] => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+const words = (s: string): string[] =>
+	s
+		.toLowerCase()
+		.split(/[^a-z0-9]+/)
+		.filter(Boolean);
 
 /**
  * How much a file line looks like a line the model wrote: shared character
@@ -118,7 +122,10 @@ function similarity(line: string, wanted: string): number {
 	const have = new Set(words(line));
 	const want = words(wanted);
 	const total = want.reduce((sum, w) => sum + w.length, 0);
-	const found = want.reduce((sum, w) => sum + (have.has(w) ? w.length : [...have].some(h => h.includes(w) && w.length > 2) ? w.length * 0.8 : 0), 0);
+	const found = want.reduce(
+		(sum, w) => sum + (have.has(w) ? w.length : [...have].some(h => h.includes(w) && w.length > 2) ? w.length * 0.8 : 0),
+		0,
+	);
 	return 0.4 * dice + 0.6 * (total === 0 ? 0 : found / total);
 }
 
@@ -148,11 +155,7 @@ export function closestLines(content: string, search: string): string | undefine
  * one place: exactly first, then line by line ignoring surrounding white
  * space. Nothing on disk changes.
  */
-export function applyEdits(
-	files: Readonly<Record<string, string>>,
-	edits: readonly Edit[],
-	allowed: readonly string[],
-): CheckResult {
+export function applyEdits(files: Readonly<Record<string, string>>, edits: readonly Edit[], allowed: readonly string[]): CheckResult {
 	const out: Record<string, string> = {...files};
 	if (edits.length === 0) return {ok: false, reason: 'the answer has no SEARCH/REPLACE block'};
 	for (const [index, edit] of edits.entries()) {

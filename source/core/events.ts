@@ -2,14 +2,7 @@ import {appendFileSync} from 'node:fs';
 import type {Direction, ExperimentRecord, Progress, SteeringNote, Status} from './types.js';
 
 /** What the loop is doing; the status bar shows it. */
-export type LoopState =
-	| 'starting'
-	| 'proposing'
-	| 'running'
-	| 'paused'
-	| 'waiting'
-	| 'stopping'
-	| 'done';
+export type LoopState = 'starting' | 'proposing' | 'running' | 'paused' | 'waiting' | 'stopping' | 'done';
 
 /**
  * Everything the core tells the outside world. The UI reduces these into

@@ -9,6 +9,7 @@ import type {Ledger} from './ledger.js';
 import type {Proposal} from './proposer.js';
 import {claimRunFolder, type ResultsFile, type RunFolder} from './results.js';
 import type {RunResult} from './runner.js';
+import {oneLine, sanitizeBlock} from './sanitize.js';
 import {updateRunSummary, writeRunSummary, type RunSummary} from './run-summary.js';
 import type {Session} from './session.js';
 import type {ArenaRules, Edit, ExperimentRecord} from './types.js';
@@ -47,8 +48,7 @@ export type ExperimentHooks = {
 };
 
 export type ExperimentOutcome =
-	| {kind: 'not-run'}
-	| {kind: 'recorded'; n: number; record: ExperimentRecord; verdict: Verdict; result: RunResult};
+	{kind: 'not-run'} | {kind: 'recorded'; n: number; record: ExperimentRecord; verdict: Verdict; result: RunResult};
 
 type Claimed = {commit: string; folder: RunFolder; parent: string};
 
@@ -60,7 +60,8 @@ async function commitProposal(deps: ExperimentDeps, proposal: Proposal, parent: 
 	if (!checked.ok) return checked.reason;
 	const changed = Object.keys(checked.files).filter(f => checked.files[f] !== base[f]);
 	for (const file of changed) writeFileSync(path.join(arenaDir, file), checked.files[file]!);
-	const message = `${proposal.description}\n\n${proposal.rationale ?? ''}\n\nnightshift: proposed by ${proposal.proposer}${proposal.model ? ` (${proposal.model})` : ''}`;
+	// The model's words go into git: no control bytes (git refuses a NUL) and no escape sequences for a later `git log`.
+	const message = `${oneLine(proposal.description)}\n\n${sanitizeBlock(proposal.rationale ?? '')}\n\nnightshift: proposed by ${oneLine(proposal.proposer)}${proposal.model ? ` (${oneLine(proposal.model)})` : ''}`;
 	const commit = await worktree.commit(
 		changed.map(f => path.posix.join(relative, f)),
 		message.replace(/\n{3,}/g, '\n\n'),
@@ -84,12 +85,26 @@ function claimFolder(deps: ExperimentDeps, commit: string, parent: string, diff:
 }
 
 /** Runs the command through the executor, streaming its output as events. */
-async function run(deps: ExperimentDeps, claimed: Claimed, rules: ArenaRules, description: string, hooks: ExperimentHooks): Promise<RunResult> {
+async function run(
+	deps: ExperimentDeps,
+	claimed: Claimed,
+	rules: ArenaRules,
+	description: string,
+	hooks: ExperimentHooks,
+): Promise<RunResult> {
 	const {folder} = claimed;
 	const n = folder.n;
 	const short = claimed.commit.slice(0, 7);
 	const startedAt = Date.now();
-	deps.emit({type: 'run-start', n, commit: short, description, budgetSeconds: rules.budgetSeconds, timeoutSeconds: rules.timeoutSeconds, startedAt});
+	deps.emit({
+		type: 'run-start',
+		n,
+		commit: short,
+		description,
+		budgetSeconds: rules.budgetSeconds,
+		timeoutSeconds: rules.timeoutSeconds,
+		startedAt,
+	});
 	deps.emit({type: 'state', state: 'running', detail: `experiment ${n}`});
 	const handle = deps.executor.start({
 		argv: deps.argv(rules),
@@ -114,12 +129,7 @@ async function run(deps: ExperimentDeps, claimed: Claimed, rules: ArenaRules, de
 }
 
 /** The final summary.json, then one results.tsv row, then the branch: forward to a keep, back to the best otherwise. */
-async function recordAndSettle(
-	deps: ExperimentDeps,
-	claimed: Claimed,
-	summary: RunSummary,
-	record: ExperimentRecord,
-): Promise<void> {
+async function recordAndSettle(deps: ExperimentDeps, claimed: Claimed, summary: RunSummary, record: ExperimentRecord): Promise<void> {
 	writeRunSummary(claimed.folder.dir, summary);
 	deps.results.append(record);
 	deps.ledger.add(record, claimed.commit);
@@ -130,7 +140,12 @@ async function recordAndSettle(
  * One experiment. `undefined` is the baseline: the arena as it is. The git
  * steps hold the lock; the run itself does not.
  */
-export async function runExperiment(deps: ExperimentDeps, proposal: Proposal | undefined, rules: ArenaRules, hooks: ExperimentHooks): Promise<ExperimentOutcome> {
+export async function runExperiment(
+	deps: ExperimentDeps,
+	proposal: Proposal | undefined,
+	rules: ArenaRules,
+	hooks: ExperimentHooks,
+): Promise<ExperimentOutcome> {
 	const {ledger, lock} = deps;
 	const parent = ledger.bestCommit;
 	const description = proposal ? proposal.description : 'baseline';
@@ -163,31 +178,36 @@ export async function runExperiment(deps: ExperimentDeps, proposal: Proposal | u
 		description,
 	};
 	await lock.exclusive(() =>
-		recordAndSettle(deps, claimed, {
-			n,
-			commit: short,
-			parent: claimed.parent.slice(0, 7),
-			status: verdict.status,
-			reason: verdict.reason,
-			metric_name: rules.metric,
-			metric: verdict.metric,
-			memory_gb: Number(verdict.memoryGb.toFixed(3)),
-			description,
-			...(proposal?.rationale ? {rationale: proposal.rationale} : {}),
-			proposer: proposal?.proposer ?? 'baseline',
-			...(proposal?.model ? {model: proposal.model} : {}),
-			summary: result.summary ?? {},
-			exit_code: result.exitCode ?? null,
-			signal: result.signal ?? null,
-			killed: result.killed ?? null,
-			budget_seconds: rules.budgetSeconds,
-			timeout_seconds: rules.timeoutSeconds,
-			seconds: Number(result.seconds.toFixed(3)),
-			started_at: startedAt.toISOString(),
-			ended_at: new Date().toISOString(),
-			worker: deps.worker,
-			...(deps.python ? {python: deps.python} : {}),
-		}, record),
+		recordAndSettle(
+			deps,
+			claimed,
+			{
+				n,
+				commit: short,
+				parent: claimed.parent.slice(0, 7),
+				status: verdict.status,
+				reason: verdict.reason,
+				metric_name: rules.metric,
+				metric: verdict.metric,
+				memory_gb: Number(verdict.memoryGb.toFixed(3)),
+				description,
+				...(proposal?.rationale ? {rationale: proposal.rationale} : {}),
+				proposer: proposal?.proposer ?? 'baseline',
+				...(proposal?.model ? {model: proposal.model} : {}),
+				summary: result.summary ?? {},
+				exit_code: result.exitCode ?? null,
+				signal: result.signal ?? null,
+				killed: result.killed ?? null,
+				budget_seconds: rules.budgetSeconds,
+				timeout_seconds: rules.timeoutSeconds,
+				seconds: Number(result.seconds.toFixed(3)),
+				started_at: startedAt.toISOString(),
+				ended_at: new Date().toISOString(),
+				worker: deps.worker,
+				...(deps.python ? {python: deps.python} : {}),
+			},
+			record,
+		),
 	);
 	return {kind: 'recorded', n, record, verdict, result};
 }

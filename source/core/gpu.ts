@@ -7,7 +7,10 @@ import {exec} from './exec.js';
 // GPU shows no GPU, not an error. A GPU that answers once and then fails
 // now and then (a busy driver) is skipped for that reading, not dropped.
 
-export const nvidiaSmiArgs = ['--query-gpu=index,name,utilization.gpu,memory.used,memory.total,temperature.gpu', '--format=csv,noheader,nounits'];
+export const nvidiaSmiArgs = [
+	'--query-gpu=index,name,utilization.gpu,memory.used,memory.total,temperature.gpu',
+	'--format=csv,noheader,nounits',
+];
 
 /** Runs nvidia-smi once: its stdout, or undefined when it is absent or fails. */
 export type SmiQuery = (signal: AbortSignal) => Promise<string | undefined>;
@@ -66,7 +69,7 @@ export function startGpuPolling(emit: (event: LoopEvent) => void, intervalMs = 5
 	let timer: NodeJS.Timeout | undefined;
 	const abort = new AbortController();
 	const poll = async (): Promise<void> => {
-		let gpus: GpuReading[] = [];
+		let gpus: GpuReading[];
 		try {
 			const output = await query(abort.signal);
 			gpus = output === undefined ? [] : parseNvidiaSmi(output);

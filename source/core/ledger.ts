@@ -14,7 +14,12 @@ export class Ledger {
 	private baselineRecord: ExperimentRecord | undefined;
 	crash: LastCrash | undefined;
 
-	constructor(start: {records: ExperimentRecord[]; best: ExperimentRecord | undefined; bestCommit: string; baseline: ExperimentRecord | undefined}) {
+	constructor(start: {
+		records: ExperimentRecord[];
+		best: ExperimentRecord | undefined;
+		bestCommit: string;
+		baseline: ExperimentRecord | undefined;
+	}) {
 		this.list = start.records;
 		this.bestRecord = start.best;
 		this.bestAt = start.bestCommit;

@@ -223,9 +223,21 @@ export class Loop implements LoopControl {
 		if (outcome.kind === 'not-run') return true;
 		const {n, record, verdict, result} = outcome;
 		if (verdict.status === 'crash') this.ledger.crash = {n, description: record.description, logTail: result.tail.slice(-40).join('\n')};
-		this.emit({type: 'run-end', n, record, best: this.ledger.best, baseline: this.ledger.baseline, seconds: result.seconds, reason: verdict.reason});
+		this.emit({
+			type: 'run-end',
+			n,
+			record,
+			best: this.ledger.best,
+			baseline: this.ledger.baseline,
+			seconds: result.seconds,
+			reason: verdict.reason,
+		});
 		if (!proposal && verdict.status === 'crash') {
-			this.message('error', `the baseline run crashed (${verdict.reason}); fix the arena before the loop can judge anything.\n` + result.tail.slice(-15).join('\n'));
+			this.message(
+				'error',
+				`the baseline run crashed (${verdict.reason}); fix the arena before the loop can judge anything.\n` +
+					result.tail.slice(-15).join('\n'),
+			);
 			return false;
 		}
 		return true;
@@ -370,7 +382,7 @@ export class Loop implements LoopControl {
 		return readFileSync(path.join(this.options.workspace, 'program.md'), 'utf8');
 	}
 
-	async saveGoal(text: string): Promise<void> {
+	saveGoal(text: string): Promise<void> {
 		writeFileAtomic(path.join(this.options.workspace, 'program.md'), text);
 		this.emit({type: 'goal-changed'});
 		try {
@@ -379,11 +391,16 @@ export class Loop implements LoopControl {
 		} catch (error) {
 			this.message('warn', `program.md saved, but ${(error as Error).message}; the loop keeps the previous rules until it is fixed`);
 		}
+		return Promise.resolve();
 	}
 
 	async quit(mode: 'finish' | 'now'): Promise<void> {
 		if (this.quitting !== 'now') this.quitting = mode;
-		this.emit({type: 'state', state: 'stopping', detail: mode === 'now' ? 'stopping the run now' : this.currentRun ? 'finishing this run' : 'stopping'});
+		this.emit({
+			type: 'state',
+			state: 'stopping',
+			detail: mode === 'now' ? 'stopping the run now' : this.currentRun ? 'finishing this run' : 'stopping',
+		});
 		this.pipeline?.abort();
 		if (mode === 'now') this.currentRun?.stop();
 		this.poke();

@@ -82,7 +82,8 @@ export class ChatRelay {
 				});
 				this.emit({type: 'chat', role: 'agent', text: answer, done: true});
 			} catch (error) {
-				if (!this.abort.signal.aborted) this.emit({type: 'message', level: 'warn', text: `the agent could not answer: ${(error as Error).message}`});
+				if (!this.abort.signal.aborted)
+					this.emit({type: 'message', level: 'warn', text: `the agent could not answer: ${(error as Error).message}`});
 			}
 		});
 	}

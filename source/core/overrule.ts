@@ -35,7 +35,8 @@ export async function overrule(deps: OverruleDeps, to: 'keep' | 'revert'): Promi
 		bestCommit = full;
 	} else {
 		if (last.status !== 'keep') return warn(`/revert: experiment ${last.n} was not kept`);
-		if (last === ledger.baseline || ledger.keptCount() === 1) return warn('/revert: the baseline stays: it is what everything is measured against');
+		if (last === ledger.baseline || ledger.keptCount() === 1)
+			return warn('/revert: the baseline stays: it is what everything is measured against');
 		const parent = await worktree.parent(full);
 		if (!parent || ledger.bestCommit !== full) return warn(`/revert: experiment ${last.n} is not the branch head`);
 		await worktree.resetHard(parent);
@@ -47,10 +48,14 @@ export async function overrule(deps: OverruleDeps, to: 'keep' | 'revert'): Promi
 	const folder = listRunFolders(session.runsDir).find(f => f.commit === last.commit);
 	if (folder) {
 		const summary = readRunSummary(folder.dir);
-		updateRunSummary(folder.dir, {n: folder.n, commit: last.commit, description: summary?.description ?? last.description}, {
-			status,
-			overruled: {from: last.status, to: status, at: new Date().toISOString()},
-		});
+		updateRunSummary(
+			folder.dir,
+			{n: folder.n, commit: last.commit, description: summary?.description ?? last.description},
+			{
+				status,
+				overruled: {from: last.status, to: status, at: new Date().toISOString()},
+			},
+		);
 	}
 	emit({type: 'overrule', n: last.n, from: last.status, to: status, record, best: ledger.best, baseline: ledger.baseline});
 }

@@ -123,7 +123,11 @@ export class ProposalPipeline {
 				this.deps.emit({type: 'message', level: 'info', text: 'the prepared proposal applies on top of the new best: running it'});
 				return proposal;
 			}
-			this.deps.emit({type: 'message', level: 'info', text: `the prepared proposal no longer applies on top of the new best (${again.reason}): asking again`});
+			this.deps.emit({
+				type: 'message',
+				level: 'info',
+				text: `the prepared proposal no longer applies on top of the new best (${again.reason}): asking again`,
+			});
 		}
 		return this.propose(n, bestCommit);
 	}

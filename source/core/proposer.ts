@@ -1,4 +1,4 @@
-import type {ArenaRules, Edit, ExperimentRecord, SteeringNote} from '../core/types.js';
+import type {ArenaRules, Edit, ExperimentRecord, SteeringNote} from './types.js';
 
 /** The outcome of trying a proposal's edits on the base files, without touching disk. */
 export type CheckResult =

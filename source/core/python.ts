@@ -25,7 +25,8 @@ function candidates(workspace: string, explicit: string | undefined): Candidate[
 	return list;
 }
 
-const probe = 'import sys\nprint(sys.executable)\ntry:\n import torch\n print(torch.__version__)\n print(torch.cuda.is_available())\nexcept Exception as e:\n print("NO-TORCH " + type(e).__name__ + ": " + str(e))';
+const probe =
+	'import sys\nprint(sys.executable)\ntry:\n import torch\n print(torch.__version__)\n print(torch.cuda.is_available())\nexcept Exception as e:\n print("NO-TORCH " + type(e).__name__ + ": " + str(e))';
 
 /** Tries each candidate in order; the first that imports torch wins. */
 export async function findPython(workspace: string, explicit?: string): Promise<PythonChoice> {
@@ -51,7 +52,7 @@ export async function findPython(workspace: string, explicit?: string): Promise<
 			'No Python interpreter with PyTorch was found. Tried:',
 			...tried.map(t => `  ${t}`),
 			'Install PyTorch: on Debian/Ubuntu `apt-get install python3-torch libopenblas0-pthread`;',
-			'elsewhere `pip install torch` in a virtualenv at the workspace\'s .venv.',
+			"elsewhere `pip install torch` in a virtualenv at the workspace's .venv.",
 			'Or name the interpreter: --python PATH (or NIGHTSHIFT_PYTHON).',
 		].join('\n'),
 	);

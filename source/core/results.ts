@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {appendLine, writeFileAtomic} from './fsutil.js';
+import {oneLine} from './sanitize.js';
 import type {ExperimentRecord, Status} from './types.js';
 
 // runs/results.tsv keeps autoresearch's five columns so existing notebooks
@@ -12,17 +13,14 @@ export function resultsHeader(metric: string): string {
 	return `commit\t${metric}\tmemory_gb\tstatus\tdescription`;
 }
 
-/** Tabs and newlines would break the row; control characters have no place in it. */
+/** Tabs and newlines would break the row; control characters and escape sequences have no place in it. */
 export function cleanDescription(text: string): string {
-	// eslint-disable-next-line no-control-regex
-	return text.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim() || '(no description)';
+	return oneLine(text) || '(no description)';
 }
 
 export function formatRow(record: ExperimentRecord): string {
 	const metric = record.metric === null ? 0 : record.metric;
-	return [record.commit, metric.toFixed(6), record.memoryGb.toFixed(1), record.status, cleanDescription(record.description)].join(
-		'\t',
-	);
+	return [record.commit, metric.toFixed(6), record.memoryGb.toFixed(1), record.status, cleanDescription(record.description)].join('\t');
 }
 
 export type LoadedResults = {

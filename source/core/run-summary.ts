@@ -57,7 +57,11 @@ export function writeRunSummary(dir: string, summary: RunSummary): void {
 }
 
 /** Changes some fields of what is on disk, keeping the rest. */
-export function updateRunSummary(dir: string, base: Pick<RunSummary, 'n' | 'commit' | 'description'>, change: Partial<RunSummary>): RunSummary {
+export function updateRunSummary(
+	dir: string,
+	base: Pick<RunSummary, 'n' | 'commit' | 'description'>,
+	change: Partial<RunSummary>,
+): RunSummary {
 	const next: RunSummary = {status: 'running', ...base, ...readRunSummary(dir), ...change};
 	writeRunSummary(dir, next);
 	return next;

@@ -39,6 +39,20 @@ export function sanitize(text: string): string {
 	return out;
 }
 
+/** Multi-line untrusted text (model output, a diff, a commit message): each line sanitized, the line breaks kept. */
+export function sanitizeBlock(text: string): string {
+	return text
+		.replace(/\r\n?/g, '\n')
+		.split('\n')
+		.map(part => sanitize(part))
+		.join('\n');
+}
+
+/** One line fit for a TSV cell or a commit subject: sanitized, white space collapsed. */
+export function oneLine(text: string): string {
+	return sanitize(text).replace(/\s+/g, ' ').trim();
+}
+
 /** Index just past the escape sequence starting at `i`. */
 function skipSequence(text: string, i: number): number {
 	const n = text.length;

@@ -171,7 +171,13 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 			updateRunSummary(
 				folder.dir,
 				{n: folder.n, commit: short, description},
-				{status: 'crash', metric: null, description, reason: 'interrupted: the loop stopped during this run', ended_at: new Date().toISOString()},
+				{
+					status: 'crash',
+					metric: null,
+					description,
+					reason: 'interrupted: the loop stopped during this run',
+					ended_at: new Date().toISOString(),
+				},
 			);
 			results.append(record);
 			records = [...records, record];

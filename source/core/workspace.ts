@@ -162,15 +162,6 @@ export class Worktree {
 		}
 	}
 
-	async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-		try {
-			await git(this.dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
-			return true;
-		} catch {
-			return false;
-		}
-	}
-
 	/** File contents at a commit, for proposing against the best so far. */
 	async show(commit: string, file: string): Promise<string> {
 		return git(this.dir, ['show', `${commit}:${file}`], undefined, true);

@@ -26,7 +26,9 @@ describe('the external editor', () => {
 	});
 
 	it('says so when the editor cannot start; a non-zero exit is not an error', async () => {
-		await expect(openEditor(path.join(dir, 'x'), {...process.env, VISUAL: path.join(dir, 'no-such-editor')})).rejects.toThrow(/could not start the editor/);
+		await expect(openEditor(path.join(dir, 'x'), {...process.env, VISUAL: path.join(dir, 'no-such-editor')})).rejects.toThrow(
+			/could not start the editor/,
+		);
 		await expect(openEditor(path.join(dir, 'x'), {...process.env, VISUAL: 'false'})).resolves.toBeUndefined();
 	});
 });

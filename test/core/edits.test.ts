@@ -4,7 +4,17 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {applyEdits, checkEditPath, checkInsideRoot, closestLines} from '../../source/core/edits.js';
 
-const train = ['import torch', '', 'LEARNING_RATE = 3e-4  # step', 'DEPTH = 4  # layers', '', 'def step():', '    x = 1', '    return x', ''].join('\n');
+const train = [
+	'import torch',
+	'',
+	'LEARNING_RATE = 3e-4  # step',
+	'DEPTH = 4  # layers',
+	'',
+	'def step():',
+	'    x = 1',
+	'    return x',
+	'',
+].join('\n');
 const files = {'train/train.py': train};
 const allowed = ['train/train.py'];
 

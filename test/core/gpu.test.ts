@@ -15,7 +15,11 @@ describe('nvidia-smi output', () => {
 
 	it.each([
 		['empty', '', []],
-		['blank lines and CRLF', '\r\n0, A, 1, 2, 3, 4\r\n\r\n', [{index: 0, name: 'A', utilization: 1, memoryUsedMb: 2, memoryTotalMb: 3, temperatureC: 4}]],
+		[
+			'blank lines and CRLF',
+			'\r\n0, A, 1, 2, 3, 4\r\n\r\n',
+			[{index: 0, name: 'A', utilization: 1, memoryUsedMb: 2, memoryTotalMb: 3, temperatureC: 4}],
+		],
 		['an error message is no GPU', 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.', []],
 		['a header line is skipped', 'index, name, utilization.gpu [%], memory.used [MiB], memory.total [MiB], temperature.gpu\n', []],
 		['too few fields', '0, A, 1, 2', []],
@@ -33,7 +37,12 @@ describe('nvidia-smi output', () => {
 	});
 
 	it('reads a name with a comma in it', () => {
-		expect(parseNvidiaSmi('2, Tesla V100, PCIe, 5, 6, 7, 8')[0]).toMatchObject({index: 2, name: 'Tesla V100, PCIe', utilization: 5, temperatureC: 8});
+		expect(parseNvidiaSmi('2, Tesla V100, PCIe, 5, 6, 7, 8')[0]).toMatchObject({
+			index: 2,
+			name: 'Tesla V100, PCIe',
+			utilization: 5,
+			temperatureC: 8,
+		});
 	});
 });
 

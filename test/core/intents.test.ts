@@ -5,6 +5,7 @@ import type {ProposalRequest} from '../../source/core/proposer.js';
 import type {LoopEvent} from '../../source/core/events.js';
 import {Loop} from '../../source/core/loop.js';
 import {fakeProgram, fakeTrain, makeFakeArena} from '../support/fake-arena.js';
+import {nextEvent} from '../support/events.js';
 import {ScriptedProposer, replaceLine} from '../support/scripted-proposer.js';
 import {git, torchPython, type TempArena} from '../support/workspace.js';
 
@@ -34,7 +35,10 @@ const branch = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'runs', 
 describe('intents', () => {
 	it('/keep overrules a discard and /revert a keep; git and results.tsv follow', async () => {
 		const worse = (r: ProposalRequest) => ({description: 'worse', edits: [replaceLine(r, 'WIDTH = 64', 'WIDTH = 16')]});
-		const better = (r: ProposalRequest) => ({description: 'better', edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')]});
+		const better = (r: ProposalRequest) => ({
+			description: 'better',
+			edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')],
+		});
 		const {loop, dir, events} = start(new ScriptedProposer([worse, better]), 3);
 		await loop.setup();
 		// Pause after experiment 2 so the overrules apply between runs.
@@ -49,15 +53,19 @@ describe('intents', () => {
 		const running = loop.run();
 		await stopped;
 		expect(rows(dir)[1]![3]).toBe('discard');
+		const kept = nextEvent(loop, 'overrule', e => e.to === 'keep');
 		loop.overrule('keep');
-		await new Promise(r => setTimeout(r, 300));
+		await kept;
 		expect(rows(dir)[1]![3]).toBe('keep');
 		expect(git(dir, 'rev-parse', '--short=7', branch(dir))).toBe(rows(dir)[1]![0]);
+		const reverted = nextEvent(loop, 'overrule', e => e.to === 'discard');
 		loop.overrule('revert');
-		await new Promise(r => setTimeout(r, 300));
+		await reverted;
 		expect(rows(dir)[1]![3]).toBe('discard');
 		expect(git(dir, 'rev-parse', '--short=7', branch(dir))).toBe(git(dir, 'rev-parse', '--short=7', 'main'));
-		const summary = JSON.parse(readFileSync(path.join(dir, 'runs', `0002-${rows(dir)[1]![0]}`, 'summary.json'), 'utf8')) as {overruled: {to: string}};
+		const summary = JSON.parse(readFileSync(path.join(dir, 'runs', `0002-${rows(dir)[1]![0]}`, 'summary.json'), 'utf8')) as {
+			overruled: {to: string};
+		};
 		expect(summary.overruled.to).toBe('discard');
 		loop.resume();
 		await running;
@@ -84,7 +92,10 @@ describe('intents', () => {
 		loop.removeNote(1);
 		expect(JSON.parse(readFileSync(path.join(dir, 'runs', 'notes.json'), 'utf8'))).toEqual([]);
 		expect(readFileSync(path.join(dir, 'program.md'), 'utf8')).toContain('lower still');
-		const log = readFileSync(path.join(dir, 'runs', 'events.jsonl'), 'utf8').trim().split('\n').map(l => JSON.parse(l) as {type: string});
+		const log = readFileSync(path.join(dir, 'runs', 'events.jsonl'), 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as {type: string});
 		expect(log.some(e => e.type === 'chat')).toBe(true);
 		expect(log.some(e => e.type === 'log')).toBe(false);
 	});

@@ -58,7 +58,8 @@ describe('the loop on a stand-in arena', () => {
 		const folders = readdirSync(path.join(arena.dir, 'runs')).filter(f => /^\d{4}-/.test(f));
 		expect(folders).toHaveLength(6);
 		for (const folder of folders) {
-			for (const file of ['run.log', 'diff.patch', 'summary.json']) expect(existsSync(path.join(arena.dir, 'runs', folder, file))).toBe(true);
+			for (const file of ['run.log', 'diff.patch', 'summary.json'])
+				expect(existsSync(path.join(arena.dir, 'runs', folder, file))).toBe(true);
 			const summary = JSON.parse(readFileSync(path.join(arena.dir, 'runs', folder, 'summary.json'), 'utf8')) as Record<string, unknown>;
 			expect(['keep', 'discard']).toContain(summary['status']);
 			expect(readFileSync(path.join(arena.dir, 'runs', folder, 'run.log'), 'utf8')).toContain('val_bpb:');
@@ -98,7 +99,7 @@ describe('the loop on a stand-in arena', () => {
 			['keep', 'wider'],
 		]);
 		expect(rows[1]![1]).toBe('0.000000');
-		const ends = events.filter(e => e.type === 'run-end').map(e => (e as Extract<LoopEvent, {type: 'run-end'}>).reason);
+		const ends = events.filter(e => e.type === 'run-end').map(e => e.reason);
 		expect(ends[1]).toMatch(/exit status 1/);
 		expect(ends[2]).toMatch(/FAIL/);
 		expect(ends[3]).toMatch(/timeout/);
@@ -125,6 +126,10 @@ describe('the loop on a stand-in arena', () => {
 		const failed = events.filter(e => e.type === 'proposal-failed').map(e => (e as {reason: string}).reason);
 		expect(failed[0]).toMatch(/not an editable file/);
 		expect(failed[1]).toMatch(/leaves the workspace/);
-		expect(readResults(arena.dir).slice(1).map(r => r[4])).toEqual(['baseline', 'wider']);
+		expect(
+			readResults(arena.dir)
+				.slice(1)
+				.map(r => r[4]),
+		).toEqual(['baseline', 'wider']);
 	});
 });

@@ -12,12 +12,7 @@ describe('TerminalLines', () => {
 			const got = [];
 			for (let i = 0; i < output.length; i += size) got.push(...lines.feed(output.slice(i, i + size)));
 			got.push(...lines.end());
-			expect(got.filter(l => !l.partial).map(l => l.text)).toEqual([
-				'device: cpu',
-				progress(3, 4.9),
-				'---',
-				'val_bpb:          1.234567',
-			]);
+			expect(got.filter(l => !l.partial).map(l => l.text)).toEqual(['device: cpu', progress(3, 4.9), '---', 'val_bpb:          1.234567']);
 			expect(got.filter(l => l.partial && !l.open).map(l => l.text)).toEqual([progress(1, 5.5), progress(2, 5.1), progress(3, 4.9)]);
 		}
 	});

@@ -14,7 +14,15 @@ describe('results.tsv', () => {
 	it("writes autoresearch's header and rows", () => {
 		const results = new ResultsFile(dir, 'val_bpb');
 		results.append({row: 1, n: 1, commit: 'a1b2c3d', metric: 0.9979, memoryGb: 44.0, status: 'keep', description: 'baseline'});
-		results.append({row: 2, n: 2, commit: 'b2c3d4e', metric: null, memoryGb: 0, status: 'crash', description: 'double the width\t(OOM)\nreally'});
+		results.append({
+			row: 2,
+			n: 2,
+			commit: 'b2c3d4e',
+			metric: null,
+			memoryGb: 0,
+			status: 'crash',
+			description: 'double the width\t(OOM)\nreally',
+		});
 		expect(readFileSync(results.path, 'utf8')).toBe(
 			'commit\tval_bpb\tmemory_gb\tstatus\tdescription\n' +
 				'a1b2c3d\t0.997900\t44.0\tkeep\tbaseline\n' +

@@ -63,7 +63,10 @@ describe('nightshift run, headless', () => {
 
 		const json = await runCli(['--json', '--max-experiments', '4', '--proposer', 'search'], {cwd: arena.dir});
 		expect(json.code).toBe(0);
-		const events = json.stdout.trim().split('\n').map(l => JSON.parse(l) as {type: string; resumed?: boolean});
+		const events = json.stdout
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as {type: string; resumed?: boolean});
 		expect(events[0]).toMatchObject({type: 'session', resumed: true});
 		expect(events.filter(e => e.type === 'run-start')).toHaveLength(1);
 		expect(rows(arena.dir)).toHaveLength(4);
@@ -102,7 +105,17 @@ describe('nightshift run, headless', () => {
 		const first = startCli(['--proposer', 'search', '--max-experiments', '4'], {cwd: arena.dir});
 		await first.waitFor(/^#2 run /m);
 		await first.waitFor(/^#2 {3}\| device: cpu/m);
-		const running = JSON.parse(readFileSync(path.join(arena.dir, 'runs', readdirSync(path.join(arena.dir, 'runs')).find(f => f.startsWith('0002-'))!, 'summary.json'), 'utf8')) as {pid: number; status: string};
+		const running = JSON.parse(
+			readFileSync(
+				path.join(
+					arena.dir,
+					'runs',
+					readdirSync(path.join(arena.dir, 'runs')).find(f => f.startsWith('0002-'))!,
+					'summary.json',
+				),
+				'utf8',
+			),
+		) as {pid: number; status: string};
 		expect(running.status).toBe('running');
 		first.child.kill('SIGKILL');
 		await first.exited;

@@ -31,7 +31,10 @@ async function run(arena: TempArena, proposer: ConstructorParameters<typeof Loop
 	loop.subscribe(e => events.push(e));
 	await loop.setup();
 	await loop.run();
-	const rows = readFileSync(path.join(arena.dir, 'runs', 'results.tsv'), 'utf8').trim().split('\n').map(l => l.split('\t'));
+	const rows = readFileSync(path.join(arena.dir, 'runs', 'results.tsv'), 'utf8')
+		.trim()
+		.split('\n')
+		.map(l => l.split('\t'));
 	return {events, rows};
 }
 
@@ -53,13 +56,26 @@ describe('the loop on the real arena', () => {
 				}
 			}
 			const session = JSON.parse(readFileSync(path.join(arena.dir, 'runs', 'session.json'), 'utf8')) as {branch: string; base: string};
-			const onBranch = git(arena.dir, 'rev-list', '--reverse', `${session.base}..${session.branch}`).split('\n').filter(Boolean).map(c => c.slice(0, 7));
+			const onBranch = git(arena.dir, 'rev-list', '--reverse', `${session.base}..${session.branch}`)
+				.split('\n')
+				.filter(Boolean)
+				.map(c => c.slice(0, 7));
 			expect(onBranch).toEqual(kept.slice(1));
 			for (const folder of readdirSync(path.join(arena.dir, 'runs')).filter(f => /^\d{4}-/.test(f))) {
 				const dir = path.join(arena.dir, 'runs', folder);
 				for (const file of ['run.log', 'diff.patch', 'summary.json']) expect(existsSync(path.join(dir, file))).toBe(true);
 				const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {summary: Record<string, number>};
-				for (const key of ['val_bpb', 'training_seconds', 'total_seconds', 'peak_vram_mb', 'mfu_percent', 'total_tokens_M', 'num_steps', 'num_params_M', 'depth']) {
+				for (const key of [
+					'val_bpb',
+					'training_seconds',
+					'total_seconds',
+					'peak_vram_mb',
+					'mfu_percent',
+					'total_tokens_M',
+					'num_steps',
+					'num_params_M',
+					'depth',
+				]) {
 					expect(typeof summary.summary[key]).toBe('number');
 				}
 				expect(readFileSync(path.join(dir, 'run.log'), 'utf8')).toMatch(/step \d{5} \([\d.]+%\) \| loss: [\d.]+.*\r/);
@@ -79,7 +95,10 @@ describe('the loop on the real arena', () => {
 				return {path: 'train/train.py', search: line, replace: line.replace(/=\s*[^#]+/, '= 1e6  ')};
 			};
 			const proposer = new ScriptedProposer([
-				r => ({description: 'syntax error', edits: [replaceLine(r, '# --- hyperparameters ---', 'def broken(:\n# --- hyperparameters ---')]}),
+				r => ({
+					description: 'syntax error',
+					edits: [replaceLine(r, '# --- hyperparameters ---', 'def broken(:\n# --- hyperparameters ---')],
+				}),
 				r => ({description: 'learning rate 1e6', edits: [lr(r)]}),
 				r => ({
 					description: 'hang',

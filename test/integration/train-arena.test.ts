@@ -15,7 +15,17 @@ const trainDir = path.resolve(import.meta.dirname, '..', '..', 'train');
 const trainPy = path.join(trainDir, 'train.py');
 const preparePy = path.join(trainDir, 'prepare.py');
 
-const summaryKeys = ['val_bpb', 'training_seconds', 'total_seconds', 'peak_vram_mb', 'mfu_percent', 'total_tokens_M', 'num_steps', 'num_params_M', 'depth'];
+const summaryKeys = [
+	'val_bpb',
+	'training_seconds',
+	'total_seconds',
+	'peak_vram_mb',
+	'mfu_percent',
+	'total_tokens_M',
+	'num_steps',
+	'num_params_M',
+	'depth',
+];
 // step 00012 (3.4%) | loss: 3.123456 | lrm: 1.00 | dt: 123ms | tok/sec: 12,345 | mfu: 0.0% | epoch: 1 | remaining: 290s
 const progressLine =
 	/step (\d{5}) \((\d+\.\d)%\) \| loss: (\d+\.\d{6}) \| lrm: (\d+\.\d{2}) \| dt: (\d+)ms \| tok\/sec: ([\d,]+) \| mfu: (\d+\.\d)% \| epoch: (\d+) \| remaining: (\d+)s *\r/g;
@@ -59,7 +69,10 @@ function run(args: string[], env: Record<string, string> = {}, timeoutMs = 60_00
 
 /** The summary block after the last `---`, checked line by line against autoresearch's layout. */
 function summary(stdout: string): Record<string, number> {
-	const block = stdout.slice(stdout.lastIndexOf('\n---\n') + 5).trimEnd().split('\n');
+	const block = stdout
+		.slice(stdout.lastIndexOf('\n---\n') + 5)
+		.trimEnd()
+		.split('\n');
 	expect(block.map(l => l.split(':')[0])).toEqual(summaryKeys);
 	const values: Record<string, number> = {};
 	for (const line of block) {
@@ -74,12 +87,35 @@ function summary(stdout: string): Record<string, number> {
 }
 
 async function sha256(file: string): Promise<string> {
-	return createHash('sha256').update(await readFile(file)).digest('hex');
+	return createHash('sha256')
+		.update(await readFile(file))
+		.digest('hex');
 }
 
 /** Deterministic text with some structure: sentences from a small vocabulary. */
 function prose(seed: number, bytes: number): string {
-	const words = ['the', 'model', 'learns', 'a', 'byte', 'at', 'time', 'and', 'every', 'night', 'shift', 'keeps', 'what', 'improves', 'loss', 'falls', 'slowly', 'while', 'data', 'flows'];
+	const words = [
+		'the',
+		'model',
+		'learns',
+		'a',
+		'byte',
+		'at',
+		'time',
+		'and',
+		'every',
+		'night',
+		'shift',
+		'keeps',
+		'what',
+		'improves',
+		'loss',
+		'falls',
+		'slowly',
+		'while',
+		'data',
+		'flows',
+	];
 	let state = seed + 1;
 	const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 	let text = '';
@@ -160,7 +196,8 @@ describe('prepare.py', () => {
 		const elsewhere = await run([preparePy], {NIGHTSHIFT_CACHE: other});
 		const otherFolder = /^ready: (.+)$/m.exec(elsewhere.stdout)![1]!;
 		expect(path.basename(otherFolder)).toBe(path.basename(folder));
-		for (const split of ['train.bin', 'val.bin']) expect(await sha256(path.join(otherFolder, split))).toBe(await sha256(path.join(folder, split)));
+		for (const split of ['train.bin', 'val.bin'])
+			expect(await sha256(path.join(otherFolder, split))).toBe(await sha256(path.join(folder, split)));
 	}, 60_000);
 
 	it('trains on a folder of .txt files (NIGHTSHIFT_DATA), cached apart from the default data', async () => {
@@ -202,7 +239,9 @@ describe('prepare.py', () => {
 		const served = path.join(scratch, 'served');
 		await mkdir(served);
 		for (let i = 0; i < 3; i++) await writeFile(path.join(served, `shard_${String(i).padStart(5, '0')}.txt`), prose(100 + i, 20_000));
-		server = spawn(python, ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', served], {stdio: ['ignore', 'pipe', 'pipe']});
+		server = spawn(python, ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', served], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		const port = await new Promise<number>((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error('http.server did not start')), 15_000);
 			server!.stdout!.setEncoding('utf8').on('data', (d: string) => {

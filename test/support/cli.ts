@@ -2,7 +2,6 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import path from 'node:path';
 import {repoRootDir, torchPython} from './workspace.js';
 
-
 export const cliPath = path.join(repoRootDir, 'dist', 'cli.js');
 
 export type CliRun = {
