@@ -1,4 +1,5 @@
-import {OllamaUnavailableError, type OllamaFailureKind, type OllamaHealth} from './ollama.js';
+import type {OllamaHealth} from './ollama-client.js';
+import {OllamaUnavailableError, type OllamaFailureKind} from './ollama-errors.js';
 import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 
 // The model when it is there, the built-in search when it is not: the loop

@@ -1,5 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {checkOllama, classifyOllamaError, keepAliveFor, OllamaProposer, OllamaUnavailableError} from '../../source/proposers/ollama.js';
+import {OllamaProposer} from '../../source/proposers/ollama.js';
+import {checkOllama, keepAliveFor} from '../../source/proposers/ollama-client.js';
+import {classifyOllamaError, OllamaUnavailableError} from '../../source/proposers/ollama-errors.js';
 import {ProposalError} from '../../source/core/proposer.js';
 import {RemoteHostError} from '../../source/proposers/host.js';
 import {closedPort, startStandin, type ChatBody, type OllamaStandin} from '../support/ollama-standin.js';
