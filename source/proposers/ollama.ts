@@ -1,14 +1,16 @@
 import type {Options} from 'ollama';
 import {describeEdits, parseAnswer, stripThinking} from './answer.js';
 import {checkHostAllowed, resolveOllamaHost} from './host.js';
+import {answerFeedback, type AnswerProblem} from './model-text.js';
 import {keepAliveFor, OllamaClient, type ChatCall, type ChatResult, type OllamaHealth} from './ollama-client.js';
 import {OllamaUnavailableError} from './ollama-errors.js';
 import {buildChatMessages, buildProposalMessages, describeTrim, PromptTooLargeError, type ChatMessage, type FollowUp, type PromptLimits} from './prompt.js';
 import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
-import type {ArenaRules, Edit} from '../core/types.js';
+import type {ArenaRules} from '../core/types.js';
 
 // Proposals from a local model through Ollama: the conversation and its
-// judgement; the transport is ollama-client.ts. Every request carries a fixed num_ctx (Ollama's default
+// judgement; the transport is ollama-client.ts and the words are
+// model-text.ts's. Every request carries a fixed num_ctx (Ollama's default
 // window silently cuts long prompts), a num_predict cap, a seed, the
 // temperature, and a keep_alive longer than a run (the default 5 minutes
 // unloads the model during every experiment). The answer streams out as token
@@ -68,7 +70,8 @@ type Settings = {
 	retries: number;
 };
 
-type Failure = {reason: string; feedback: string};
+/** An answer judged: a proposal, or what was wrong with it. */
+type Judged = {proposal: Omit<Proposal, 'proposer'>} | {problem: AnswerProblem};
 
 export class OllamaProposer implements Proposer {
 	readonly name = 'ollama';
@@ -191,67 +194,44 @@ export class OllamaProposer implements Proposer {
 					text: `the prompt took ${result.promptEvalCount} tokens, more than num_ctx ${this.settings.numCtx} leaves after num_predict ${this.settings.numPredict}; Ollama may have cut its start: raise numCtx`,
 				});
 			}
-			const outcome = await this.evaluate(result, req);
-			if ('proposal' in outcome) return {...outcome.proposal, proposer: this.name, model: this.currentModel};
-			reasons.push(outcome.reason);
+			const judged = await this.judge(result, req);
+			if ('proposal' in judged) return {...judged.proposal, proposer: this.name, model: this.currentModel};
+			const {reason, feedback} = answerFeedback(judged.problem, req.rules.editable);
+			reasons.push(reason);
 			if (attempt < attempts) {
-				req.emit({type: 'retry', attempt: attempt + 1, reason: outcome.reason});
-				followUps.push({answer: result.content, feedback: outcome.feedback});
+				req.emit({type: 'retry', attempt: attempt + 1, reason});
+				followUps.push({answer: result.content, feedback});
 			}
 		}
 		const listed = reasons.map((r, i) => `${i + 1}) ${r}`).join('; ');
 		throw new ProposalError(`the model's answer could not be used after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${listed}`);
 	}
 
-	/** Parses and dry-runs an answer: a proposal, or why not and what to tell the model. */
-	private async evaluate(result: ChatResult, req: ProposalRequest): Promise<{proposal: Omit<Proposal, 'proposer'>} | Failure> {
-		const {rules} = req;
-		if (result.doneReason === 'length') {
-			return {
-				reason: `the answer was cut off at the length limit (num_predict ${this.settings.numPredict} tokens)`,
-				feedback:
-					`Your answer was cut off at the length limit (${this.settings.numPredict} tokens) before it was complete, so none of it was used. ` +
-					'Answer again, much shorter: the DESCRIPTION line, one or two sentences of RATIONALE, and SEARCH/REPLACE blocks that hold only the few lines that change. Do not repeat the file.',
-			};
-		}
-		const parsed = parseAnswer(result.content, rules.editable);
-		const formatReminder =
-			'Write the whole answer again in the same format: the DESCRIPTION line, the RATIONALE, then the SEARCH/REPLACE blocks, each after a line with the file path ' +
-			`(${rules.editable.join(', ')}).`;
-		if (parsed.errors.length > 0) {
-			const reason = `malformed SEARCH/REPLACE block: ${parsed.errors.join('; ')}`;
-			return {reason, feedback: `Your answer could not be used: ${reason}. Each block needs the <<<<<<< SEARCH, ======= and >>>>>>> REPLACE lines, in that order. ${formatReminder}`};
-		}
-		if (parsed.edits.length === 0) {
-			const reason = result.content.trim() === '' ? 'the answer was empty' : 'the answer has no SEARCH/REPLACE block';
-			return {reason, feedback: `Your answer could not be used: ${reason}. ${formatReminder}`};
-		}
+	/** Parses and dry-runs an answer. */
+	private async judge(result: ChatResult, req: ProposalRequest): Promise<Judged> {
+		if (result.doneReason === 'length') return {problem: {kind: 'cut-off', numPredict: this.settings.numPredict}};
+		const parsed = parseAnswer(result.content, req.rules.editable);
+		if (parsed.errors.length > 0) return {problem: {kind: 'malformed', errors: parsed.errors}};
+		if (parsed.edits.length === 0) return {problem: {kind: result.content.trim() === '' ? 'empty' : 'no-blocks'}};
 		const checked = await req.check(parsed.edits);
-		if (checked.ok) {
+		if (!checked.ok) {
+			const {reason, index, closest} = checked;
 			return {
-				proposal: {
-					description: parsed.description ?? describeEdits(parsed.edits),
-					...(parsed.rationale ? {rationale: parsed.rationale} : {}),
-					edits: parsed.edits,
+				problem: {
+					kind: 'not-applied',
+					reason,
+					...(index === undefined ? {} : {edit: index, path: parsed.edits[index]?.path}),
+					...(closest === undefined ? {} : {closest}),
 				},
 			};
 		}
-		return {reason: checked.reason, feedback: this.checkFeedback(checked, parsed.edits, req, formatReminder)};
-	}
-
-	private checkFeedback(checked: {reason: string; index?: number; closest?: string}, edits: Edit[], req: ProposalRequest, formatReminder: string): string {
-		const parts = [`Your edit could not be applied: ${checked.reason}.`];
-		const edit = checked.index === undefined ? undefined : edits[checked.index];
-		if (checked.closest !== undefined) {
-			const file = edit?.path ?? req.rules.editable[0] ?? 'the file';
-			const fence = '`'.repeat(Math.max(3, ...[...checked.closest.matchAll(/`+/g)].map(m => m[0].length + 1)));
-			parts.push(
-				`The lines of ${file} closest to your SEARCH${checked.index === undefined ? '' : ` (edit ${checked.index + 1})`} are:\n${fence}\n${checked.closest}\n${fence}`,
-				'Copy SEARCH lines exactly from the file as it was given above, with the same indentation and characters.',
-			);
-		}
-		parts.push(formatReminder);
-		return parts.join('\n');
+		return {
+			proposal: {
+				description: parsed.description ?? describeEdits(parsed.edits),
+				...(parsed.rationale ? {rationale: parsed.rationale} : {}),
+				edits: parsed.edits,
+			},
+		};
 	}
 
 	async chat(req: ChatRequest): Promise<string> {

@@ -1,15 +1,13 @@
 import {describe, expect, it} from 'vitest';
+import {buildSystemPrompt, renderResults, type PromptInput} from '../../source/proposers/model-text.js';
 import {
 	buildChatMessages,
 	buildProposalMessages,
-	buildSystemPrompt,
 	describeTrim,
 	estimateMessagesTokens,
 	estimateTokens,
 	promptBudget,
 	PromptTooLargeError,
-	renderResults,
-	type PromptInput,
 } from '../../source/proposers/prompt.js';
 import type {ExperimentRecord, SteeringNote} from '../../source/core/types.js';
 import {rules} from './support.js';
