@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {formatEditBlock} from './edit-blocks.js';
+import {bestFirst} from '../core/metric.js';
 import type {ArenaRules, ExperimentRecord, SteeringNote} from '../core/types.js';
 
 // Every word the model reads is written here, and only here: the system
@@ -39,14 +40,13 @@ type Rendered = {text: string; dropped: number};
 
 /**
  * A metric as the model reads it: six significant digits, trailing zeros
- * dropped (`0.9`, `1.14`). The prompt tests pin this form.
+ * dropped (`0.9`, `1.14`), fewer tokens than core's six decimals. The prompt
+ * tests pin this form; the comparison itself is core's.
  */
 function metricForModel(value: number | null): string {
 	if (value === null || !Number.isFinite(value)) return '-';
 	return String(Number(value.toPrecision(6)));
 }
-
-const better = (rules: ArenaRules) => (a: number, b: number) => (rules.direction === 'lower' ? a - b : b - a);
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
@@ -106,7 +106,8 @@ export function renderResults(results: readonly ExperimentRecord[], rules: Arena
 	if (results.length === 0) return {text: 'No experiments yet.', dropped: 0};
 	const lines: string[] = [];
 	const scored = results.filter(r => r.metric !== null && Number.isFinite(r.metric));
-	const ranked = [...scored].sort((a, b) => better(rules)(a.metric!, b.metric!));
+	const order = bestFirst(rules.direction);
+	const ranked = [...scored].sort((a, b) => order(a.metric!, b.metric!));
 	const header = `n | ${rules.metric} | status | description`;
 	const baseline = results[0]!;
 	if (ranked.length > 0) {

@@ -1,4 +1,5 @@
 import {formatValue, parseHyperparameters, parseLiteral, replaceValue, type Hyperparameter} from './hyperparams.js';
+import {better} from '../core/metric.js';
 import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 import type {ExperimentRecord} from '../core/types.js';
 
@@ -65,8 +66,7 @@ export class SearchProposer implements Proposer {
 		if (params.length === 0) throw new ProposalError(`no tunable constants in ${file}'s hyperparameter block`);
 		const current: Config = new Map(params.map(p => [p.name, p.value]));
 		const {tried, outcomes} = replay(request.results, current);
-		const metricBetter = (a: number, b: number): boolean => (request.rules.direction === 'lower' ? a < b : a > b);
-		for (const raw of this.candidates(params, outcomes, metricBetter, request.n)) {
+		for (const raw of this.candidates(params, outcomes, better(request.rules.direction), request.n)) {
 			// Compare what will be written: the value as the file's literal style rounds it.
 			const candidate = {
 				...raw,
