@@ -63,13 +63,19 @@ function fenced(text: string, language = ''): string {
 
 function languageOf(file: string): string {
 	const ext = path.posix.extname(file).slice(1);
-	return ({py: 'python', sh: 'bash', md: 'markdown', toml: 'toml', yaml: 'yaml', yml: 'yaml', json: 'json'} as Record<string, string>)[ext] ?? '';
+	return (
+		({py: 'python', sh: 'bash', md: 'markdown', toml: 'toml', yaml: 'yaml', yml: 'yaml', json: 'json'} as Record<string, string>)[ext] ?? ''
+	);
 }
 
 /** The system prompt: role, rules, and the exact answer format with an example block. */
 export function buildSystemPrompt(rules: ArenaRules): string {
 	const file = rules.editable[0] ?? 'train.py';
-	const example = formatEditBlock({path: file, search: 'LEARNING_RATE = 3e-4  # peak learning rate', replace: 'LEARNING_RATE = 6e-4  # peak learning rate'});
+	const example = formatEditBlock({
+		path: file,
+		search: 'LEARNING_RATE = 3e-4  # peak learning rate',
+		replace: 'LEARNING_RATE = 6e-4  # peak learning rate',
+	});
 	const dir = rules.direction === 'lower' ? 'lower' : 'higher';
 	return [
 		'You are an ML research engineer running experiments, one at a time and unattended, to improve a training script.',
@@ -207,7 +213,11 @@ export type ChatText = {
 };
 
 /** The chat's user message, with the `recent` newest result rows and the `notes` newest notes. */
-export function chatUserMessage(input: ChatText, recent: number, notes: number): {content: string; droppedResults: number; droppedNotes: number} {
+export function chatUserMessage(
+	input: ChatText,
+	recent: number,
+	notes: number,
+): {content: string; droppedResults: number; droppedNotes: number} {
 	const results = renderResults(input.results, input.rules, recent, 5);
 	const rendered = renderNotes(input.notes, notes);
 	const sections: string[] = [];

@@ -1,6 +1,15 @@
 import {Ollama, type AbortableAsyncIterator, type ChatResponse, type Message, type Options} from 'ollama';
 import {checkHostAllowed, RemoteHostError} from './host.js';
-import {classifyOllamaError, fixFor, messageOf, networkCode, OllamaUnavailableError, serverLogHint, statusOf, stoppedError} from './ollama-errors.js';
+import {
+	classifyOllamaError,
+	fixFor,
+	messageOf,
+	networkCode,
+	OllamaUnavailableError,
+	serverLogHint,
+	statusOf,
+	stoppedError,
+} from './ollama-errors.js';
 
 // The transport to Ollama, knowing nothing of proposals: one streamed chat
 // request in, its text out; a health check; the `think` capability. What it
@@ -24,8 +33,7 @@ function guardedFetch(base: typeof fetch, origin: string, signals: AbortSignal[]
 }
 
 export type OllamaHealth =
-	| {ok: true; version: string; model: string}
-	| {ok: false; kind: 'down' | 'missing-model' | 'other'; message: string; fix: string};
+	{ok: true; version: string; model: string} | {ok: false; kind: 'down' | 'missing-model' | 'other'; message: string; fix: string};
 
 /** `llama3` is `llama3:latest` to Ollama. */
 export function fullModelName(name: string): string {
@@ -49,7 +57,10 @@ export async function checkOllama(host: string, model: string, options: HealthOp
 	try {
 		normal = checkHostAllowed(host, options.allowRemote);
 	} catch (error) {
-		const fix = error instanceof RemoteHostError ? 'pass --allow-remote (or set allowRemote: true) to use a host off this machine' : 'give a host like 127.0.0.1:11434';
+		const fix =
+			error instanceof RemoteHostError
+				? 'pass --allow-remote (or set allowRemote: true) to use a host off this machine'
+				: 'give a host like 127.0.0.1:11434';
 		return {ok: false, kind: 'other', message: messageOf(error), fix};
 	}
 	const signals = [AbortSignal.timeout(options.timeoutMs ?? 5000), ...(options.signal ? [options.signal] : [])];
@@ -60,20 +71,40 @@ export async function checkOllama(host: string, model: string, options: HealthOp
 	} catch (error) {
 		const status = statusOf(error);
 		if (status !== undefined) {
-			return {ok: false, kind: 'other', message: `${normal} answered ${status} to /api/version: is it Ollama? (${messageOf(error)})`, fix: serverLogHint};
+			return {
+				ok: false,
+				kind: 'other',
+				message: `${normal} answered ${status} to /api/version: is it Ollama? (${messageOf(error)})`,
+				fix: serverLogHint,
+			};
 		}
 		const code = networkCode(error);
-		const why = code === 'ECONNREFUSED' ? 'connection refused' : (error as Error)?.name === 'TimeoutError' ? 'no answer in time' : (code ?? messageOf(error));
+		const why =
+			code === 'ECONNREFUSED'
+				? 'connection refused'
+				: (error as Error)?.name === 'TimeoutError'
+					? 'no answer in time'
+					: (code ?? messageOf(error));
 		return {ok: false, kind: 'down', message: `Ollama is not answering at ${normal} (${why})`, fix: fixFor('down', model, normal)};
 	}
 	try {
 		const {models} = await client.list();
 		const wanted = fullModelName(model);
-		const names = (models ?? []).flatMap(m => [m.name, m.model]).filter((n): n is string => typeof n === 'string').map(fullModelName);
+		const names = (models ?? [])
+			.flatMap(m => [m.name, m.model])
+			.filter((n): n is string => typeof n === 'string')
+			.map(fullModelName);
 		if (!names.includes(wanted)) {
 			const installed = [...new Set((models ?? []).map(m => m.name))];
-			const list = installed.length ? `installed: ${installed.slice(0, 8).join(', ')}${installed.length > 8 ? ', ...' : ''}` : 'no models are installed';
-			return {ok: false, kind: 'missing-model', message: `the model ${model} is not installed in Ollama at ${normal} (${list})`, fix: fixFor('missing-model', model, normal)};
+			const list = installed.length
+				? `installed: ${installed.slice(0, 8).join(', ')}${installed.length > 8 ? ', ...' : ''}`
+				: 'no models are installed';
+			return {
+				ok: false,
+				kind: 'missing-model',
+				message: `the model ${model} is not installed in Ollama at ${normal} (${list})`,
+				fix: fixFor('missing-model', model, normal),
+			};
 		}
 	} catch (error) {
 		return {ok: false, kind: 'other', message: `Ollama at ${normal} did not list its models: ${messageOf(error)}`, fix: serverLogHint};

@@ -72,7 +72,11 @@ export function classifyOllamaError(error: unknown, phase: 'request' | 'stream',
 	const status = statusOf(error);
 	const text = messageOf(error);
 	if (status === 404 || (status === undefined && /model ['"]?[^'"]*['"]? not found/i.test(text) && phase === 'request')) {
-		return new OllamaUnavailableError('missing-model', `the model ${model} is not installed in Ollama at ${host} (${text})`, fixFor('missing-model', model, host));
+		return new OllamaUnavailableError(
+			'missing-model',
+			`the model ${model} is not installed in Ollama at ${host} (${text})`,
+			fixFor('missing-model', model, host),
+		);
 	}
 	if (status !== undefined) {
 		return new OllamaUnavailableError('other', `Ollama at ${host} answered ${status}: ${text}`, fixFor('other', model, host));
@@ -83,6 +87,9 @@ export function classifyOllamaError(error: unknown, phase: 'request' | 'stream',
 		const why = code === 'ECONNREFUSED' ? 'connection refused' : code ? code : text;
 		return new OllamaUnavailableError('down', `Ollama is not answering at ${host} (${why})`, fixFor('down', model, host));
 	}
-	const why = /did not receive done/i.test(text) || dropped || /^terminated$|other side closed/i.test(text) ? 'the stream ended before the answer was done' : `Ollama reported: ${text}`;
+	const why =
+		/did not receive done/i.test(text) || dropped || /^terminated$|other side closed/i.test(text)
+			? 'the stream ended before the answer was done'
+			: `Ollama reported: ${text}`;
 	return new OllamaUnavailableError('stream', `${why} (${model} at ${host})`, fixFor('stream', model, host));
 }

@@ -4,7 +4,15 @@ import {checkHostAllowed, resolveOllamaHost} from './host.js';
 import {answerFeedback, type AnswerProblem} from './model-text.js';
 import {keepAliveFor, OllamaClient, type ChatCall, type ChatResult, type OllamaHealth} from './ollama-client.js';
 import {OllamaUnavailableError} from './ollama-errors.js';
-import {buildChatMessages, buildProposalMessages, describeTrim, PromptTooLargeError, type ChatMessage, type FollowUp, type PromptLimits} from './prompt.js';
+import {
+	buildChatMessages,
+	buildProposalMessages,
+	describeTrim,
+	PromptTooLargeError,
+	type ChatMessage,
+	type FollowUp,
+	type PromptLimits,
+} from './prompt.js';
 import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 import type {ArenaRules} from '../core/types.js';
 
@@ -105,9 +113,17 @@ export class OllamaProposer implements Proposer {
 		const streamRetries = Math.max(0, options.streamRetries ?? ollamaDefaults.streamRetries);
 		const stallSeconds = positive(options.stallSeconds, ollamaDefaults.stallSeconds, 'stallSeconds', false);
 		if (this.settings.numPredict >= this.settings.numCtx) {
-			throw new Error(`numPredict (${this.settings.numPredict}) must be below numCtx (${this.settings.numCtx}): the answer has to fit in the window with the prompt`);
+			throw new Error(
+				`numPredict (${this.settings.numPredict}) must be below numCtx (${this.settings.numCtx}): the answer has to fit in the window with the prompt`,
+			);
 		}
-		this.client = new OllamaClient({host: this.host, allowRemote, streamRetries, stallSeconds, ...(options.fetch ? {fetch: options.fetch} : {})});
+		this.client = new OllamaClient({
+			host: this.host,
+			allowRemote,
+			streamRetries,
+			stallSeconds,
+			...(options.fetch ? {fetch: options.fetch} : {}),
+		});
 	}
 
 	get model(): string {
@@ -139,7 +155,11 @@ export class OllamaProposer implements Proposer {
 	}
 
 	/** One streamed answer from the model in use, with the options every request carries. */
-	private ask(messages: ChatMessage[], seedOffset: number, call: Pick<ChatCall, 'signal' | 'onToken' | 'onStreamRetry'>): Promise<ChatResult> {
+	private ask(
+		messages: ChatMessage[],
+		seedOffset: number,
+		call: Pick<ChatCall, 'signal' | 'onToken' | 'onStreamRetry'>,
+	): Promise<ChatResult> {
 		return this.client.chat({
 			model: this.currentModel,
 			messages,
@@ -171,13 +191,24 @@ export class OllamaProposer implements Proposer {
 				messages = built.messages;
 				const trimmed = describeTrim(built.trimmed);
 				if (trimmed && attempt === 1) {
-					req.emit({type: 'message', level: 'info', text: `the prompt was trimmed to fit num_ctx ${this.settings.numCtx}: left out ${trimmed}`});
+					req.emit({
+						type: 'message',
+						level: 'info',
+						text: `the prompt was trimmed to fit num_ctx ${this.settings.numCtx}: left out ${trimmed}`,
+					});
 				}
 			} catch (error) {
 				if (error instanceof PromptTooLargeError) {
 					// The first prompt not fitting means the model cannot be used here at all; a retry's not fitting ends this proposal.
-					if (attempt === 1) throw new OllamaUnavailableError('other', error.message, 'raise numCtx (and make sure the model supports that window), or lower numPredict');
-					throw new ProposalError(`the model's answers could not be used (${reasons.join('; ')}), and a further try does not fit in num_ctx: ${error.message}`);
+					if (attempt === 1)
+						throw new OllamaUnavailableError(
+							'other',
+							error.message,
+							'raise numCtx (and make sure the model supports that window), or lower numPredict',
+						);
+					throw new ProposalError(
+						`the model's answers could not be used (${reasons.join('; ')}), and a further try does not fit in num_ctx: ${error.message}`,
+					);
 				}
 				throw error;
 			}
@@ -242,7 +273,7 @@ export class OllamaProposer implements Proposer {
 				this.limits,
 			);
 		} catch (error) {
-			if (error instanceof PromptTooLargeError) throw new Error(`${error.message}: raise numCtx`);
+			if (error instanceof PromptTooLargeError) throw new Error(`${error.message}: raise numCtx`, {cause: error});
 			throw error;
 		}
 		const result = await this.ask(built.messages, 0, {

@@ -227,7 +227,9 @@ export function buildChatMessages(input: ChatInput, limits: PromptLimits): Built
 		}
 	}
 	if (built.tokens > budget) {
-		throw new PromptTooLargeError(`the question and goal need about ${built.tokens} tokens; num_ctx ${limits.numCtx} leaves ${Math.max(0, budget)}`);
+		throw new PromptTooLargeError(
+			`the question and goal need about ${built.tokens} tokens; num_ctx ${limits.numCtx} leaves ${Math.max(0, budget)}`,
+		);
 	}
 	return {...built, budget};
 }
