@@ -126,7 +126,10 @@ export function parseAnswer(text: string, editable: readonly string[]): ParsedAn
 		inRationale = true;
 		rationale.push(line);
 	}
-	const why = rationale.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+	const why = rationale
+		.join('\n')
+		.replace(/\n{3,}/g, '\n\n')
+		.trim();
 	return {
 		...(description ? {description} : {}),
 		...(why ? {rationale: why.length > maxRationale ? why.slice(0, maxRationale - 1).trimEnd() + '…' : why} : {}),
@@ -136,7 +139,10 @@ export function parseAnswer(text: string, editable: readonly string[]): ParsedAn
 }
 
 function looksLikePathLine(line: string): boolean {
-	const s = undecorate(line).replace(/^(?:file|path)\s*:\s*/i, '').replace(/:$/, '').replace(/^[`'"]+|[`'"]+$/g, '');
+	const s = undecorate(line)
+		.replace(/^(?:file|path)\s*:\s*/i, '')
+		.replace(/:$/, '')
+		.replace(/^[`'"]+|[`'"]+$/g, '');
 	return s.length > 0 && !/\s/.test(s) && /[\w.-]+\.\w+$/.test(s);
 }
 
@@ -145,7 +151,10 @@ export function describeEdits(edits: readonly Edit[]): string {
 	const first = edits[0];
 	if (!first) return 'no change';
 	const before = new Set(first.search.split('\n').map(l => l.trim()));
-	const changed = first.replace.split('\n').map(l => l.trim()).find(l => l !== '' && !before.has(l));
+	const changed = first.replace
+		.split('\n')
+		.map(l => l.trim())
+		.find(l => l !== '' && !before.has(l));
 	const file = path.posix.basename(first.path);
 	return oneLine(changed ? `${file}: ${changed}` : `edit ${file}`, maxDescription);
 }

@@ -23,14 +23,7 @@ function looksLikePath(s: string): boolean {
 }
 
 export function formatEditBlock(edit: Edit): string {
-	return [
-		edit.path,
-		'<<<<<<< SEARCH',
-		edit.search,
-		'=======',
-		edit.replace,
-		'>>>>>>> REPLACE',
-	].join('\n');
+	return [edit.path, '<<<<<<< SEARCH', edit.search, '=======', edit.replace, '>>>>>>> REPLACE'].join('\n');
 }
 
 /**
@@ -83,4 +76,3 @@ export function parseEditBlocks(text: string, defaultPath?: string): {edits: Edi
 	}
 	return {edits, errors};
 }
-

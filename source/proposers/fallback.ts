@@ -1,4 +1,5 @@
-import {OllamaUnavailableError, type OllamaFailureKind, type OllamaHealth} from './ollama.js';
+import type {OllamaHealth} from './ollama-client.js';
+import {OllamaUnavailableError, type OllamaFailureKind} from './ollama-errors.js';
 import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 
 // The model when it is there, the built-in search when it is not: the loop
@@ -72,7 +73,11 @@ export class FallbackProposer implements Proposer {
 		try {
 			const proposal = await this.primary.propose(req);
 			if (this.state.mode === 'fallback') {
-				req.emit({type: 'message', level: 'info', text: `the model is back (${this.primary.model ?? this.primary.name} at ${this.primary.host}): proposals come from it again`});
+				req.emit({
+					type: 'message',
+					level: 'info',
+					text: `the model is back (${this.primary.model ?? this.primary.name} at ${this.primary.host}): proposals come from it again`,
+				});
 				this.state = {mode: 'model'};
 			}
 			return proposal;
@@ -102,7 +107,12 @@ export class FallbackProposer implements Proposer {
 		} catch (error) {
 			if (req.signal.aborted) throw error;
 			if (error instanceof OllamaUnavailableError) {
-				throw new Error(`${error.message}; fix: ${error.fix} (meanwhile the ${this.fallback.name} proposer keeps the loop going, and it cannot chat)`);
+				throw new Error(
+					`${error.message}; fix: ${error.fix} (meanwhile the ${this.fallback.name} proposer keeps the loop going, and it cannot chat)`,
+					{
+						cause: error,
+					},
+				);
 			}
 			throw error;
 		}

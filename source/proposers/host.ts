@@ -84,7 +84,10 @@ export function isLoopback(host: string): boolean {
 	} catch {
 		return false;
 	}
-	hostname = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+	hostname = hostname
+		.replace(/^\[|\]$/g, '')
+		.toLowerCase()
+		.replace(/\.$/, '');
 	if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
 	return loopbackAddress(hostname);
 }

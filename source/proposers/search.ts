@@ -1,4 +1,5 @@
 import {formatValue, parseHyperparameters, parseLiteral, replaceValue, type Hyperparameter} from './hyperparams.js';
+import {better} from '../core/metric.js';
 import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 import type {ExperimentRecord} from '../core/types.js';
 
@@ -65,8 +66,7 @@ export class SearchProposer implements Proposer {
 		if (params.length === 0) throw new ProposalError(`no tunable constants in ${file}'s hyperparameter block`);
 		const current: Config = new Map(params.map(p => [p.name, p.value]));
 		const {tried, outcomes} = replay(request.results, current);
-		const metricBetter = (a: number, b: number): boolean => (request.rules.direction === 'lower' ? a < b : a > b);
-		for (const raw of this.candidates(params, outcomes, metricBetter, request.n)) {
+		for (const raw of this.candidates(params, outcomes, better(request.rules.direction), request.n)) {
 			// Compare what will be written: the value as the file's literal style rounds it.
 			const candidate = {
 				...raw,
@@ -89,12 +89,17 @@ export class SearchProposer implements Proposer {
 				.map(move => {
 					const param = params.find(p => p.name === move.name)!;
 					const line = replaceValue(param, move.to);
-					return `${move.name} ${param.raw} -> ${line.slice(line.indexOf('=') + 1).split('#')[0]!.trim()}`;
+					return `${move.name} ${param.raw} -> ${line
+						.slice(line.indexOf('=') + 1)
+						.split('#')[0]!
+						.trim()}`;
 				})
 				.join(', ');
 			return {description, rationale: candidate.why, edits, proposer: this.name};
 		}
-		throw new ProposalError('the search has tried every configuration it can reach from the best; give it new ground (edit program.md or train.py)');
+		throw new ProposalError(
+			'the search has tried every configuration it can reach from the best; give it new ground (edit program.md or train.py)',
+		);
 	}
 
 	private tunable(param: Hyperparameter): boolean {
@@ -125,7 +130,11 @@ export class SearchProposer implements Proposer {
 			const param = params.find(p => p.name === move.name);
 			if (param && param.value === move.to) {
 				const next = stepFrom(param, move.to, move.to / move.from, move.to - move.from);
-				if (next !== undefined) yield {moves: [{name: param.name, from: param.value, to: next}], why: `${param.name}: the last move this way was kept; pushing further`};
+				if (next !== undefined)
+					yield {
+						moves: [{name: param.name, from: param.value, to: next}],
+						why: `${param.name}: the last move this way was kept; pushing further`,
+					};
 			}
 		}
 		// Every parameter, fewest tries first (untried first, those that never moved the metric last), each

@@ -44,7 +44,10 @@ describe('parseAnswer: the description line', () => {
 
 describe('parseAnswer: rationale and blocks', () => {
 	it('reads the rationale, labelled or not, up to the blocks', () => {
-		const labelled = parseAnswer(`DESCRIPTION: x\nRATIONALE: Higher LR trains faster.\nIt was stable before.\n\ntrain/train.py\n${lr.split('\n').slice(1).join('\n')}`, one);
+		const labelled = parseAnswer(
+			`DESCRIPTION: x\nRATIONALE: Higher LR trains faster.\nIt was stable before.\n\ntrain/train.py\n${lr.split('\n').slice(1).join('\n')}`,
+			one,
+		);
 		expect(labelled.rationale).toBe('Higher LR trains faster.\nIt was stable before.');
 		const bold = parseAnswer(`**Description:** x\n**Rationale:** because.\n${lr}`, one);
 		expect(bold.rationale).toBe('because.');
@@ -75,7 +78,10 @@ describe('parseAnswer: rationale and blocks', () => {
 	});
 
 	it('does not take a description that ends like a file name for the path', () => {
-		const parsed = parseAnswer(`DESCRIPTION: set the learning rate to 0.006\n${block(undefined, 'LEARNING_RATE = 3e-4', 'LEARNING_RATE = 6e-3')}`, one);
+		const parsed = parseAnswer(
+			`DESCRIPTION: set the learning rate to 0.006\n${block(undefined, 'LEARNING_RATE = 3e-4', 'LEARNING_RATE = 6e-3')}`,
+			one,
+		);
 		expect(parsed.edits[0]!.path).toBe('train/train.py');
 		expect(parsed.description).toBe('set the learning rate to 0.006');
 	});
@@ -101,7 +107,10 @@ describe('parseAnswer: rationale and blocks', () => {
 	});
 
 	it('ignores <think> sections written into the content', () => {
-		const parsed = parseAnswer(`<think>\nDESCRIPTION: not this\n${block('train/train.py', 'x', 'y')}\n</think>\nDESCRIPTION: this\n${lr}`, one);
+		const parsed = parseAnswer(
+			`<think>\nDESCRIPTION: not this\n${block('train/train.py', 'x', 'y')}\n</think>\nDESCRIPTION: this\n${lr}`,
+			one,
+		);
 		expect(parsed.description).toBe('this');
 		expect(parsed.edits).toEqual([lrEdit]);
 		expect(stripThinking('a<think>b')).toBe('a');

@@ -86,7 +86,10 @@ describe('FallbackProposer', () => {
 
 	it('falls back for an experiment whose stream broke (twice: one retry is the proposer’s own), and tries the model next time', async () => {
 		const s = await standin();
-		s.reply({content: goodAnswer, errorAfter: 3, errorMessage: 'llama runner process has terminated: signal: killed'}, {content: goodAnswer, errorAfter: 1});
+		s.reply(
+			{content: goodAnswer, errorAfter: 3, errorMessage: 'llama runner process has terminated: signal: killed'},
+			{content: goodAnswer, errorAfter: 1},
+		);
 		const {proposer, search} = pair(s.url);
 		const first = makeRequest();
 		expect(await proposer.propose(first)).toMatchObject({proposer: 'search'});

@@ -31,12 +31,32 @@ describe('normalizeOllamaHost', () => {
 
 describe('isLoopback', () => {
 	it('knows this machine', () => {
-		for (const h of ['localhost', 'LOCALHOST:1', 'api.localhost', '127.0.0.1', '127.8.9.10:5', '::1', '[::1]:11434', 'http://[::ffff:127.0.0.1]:1', '0.0.0.0', '']) {
+		for (const h of [
+			'localhost',
+			'LOCALHOST:1',
+			'api.localhost',
+			'127.0.0.1',
+			'127.8.9.10:5',
+			'::1',
+			'[::1]:11434',
+			'http://[::ffff:127.0.0.1]:1',
+			'0.0.0.0',
+			'',
+		]) {
 			expect([h, isLoopback(h)]).toEqual([h, true]);
 		}
 	});
 	it('and nothing else, resolving no names', () => {
-		for (const h of ['10.0.0.1', '192.168.1.2:11434', 'gpu-box', 'localhost.evil.com', 'http://128.0.0.1', '[fe80::1]', 'http://[::ffff:10.0.0.1]:1', 'ollama.com']) {
+		for (const h of [
+			'10.0.0.1',
+			'192.168.1.2:11434',
+			'gpu-box',
+			'localhost.evil.com',
+			'http://128.0.0.1',
+			'[fe80::1]',
+			'http://[::ffff:10.0.0.1]:1',
+			'ollama.com',
+		]) {
 			expect([h, isLoopback(h)]).toEqual([h, false]);
 		}
 	});

@@ -1,5 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {checkOllama, classifyOllamaError, keepAliveFor, OllamaProposer, OllamaUnavailableError} from '../../source/proposers/ollama.js';
+import {OllamaProposer} from '../../source/proposers/ollama.js';
+import {checkOllama, keepAliveFor} from '../../source/proposers/ollama-client.js';
+import {classifyOllamaError, OllamaUnavailableError} from '../../source/proposers/ollama-errors.js';
 import {ProposalError} from '../../source/core/proposer.js';
 import {RemoteHostError} from '../../source/proposers/host.js';
 import {closedPort, startStandin, type ChatBody, type OllamaStandin} from '../support/ollama-standin.js';
@@ -32,7 +34,13 @@ describe('OllamaProposer: proposals', () => {
 		expect(proposal).toEqual({
 			description: 'LEARNING_RATE 3e-4 -> 6e-4',
 			rationale: 'The loss is still falling fast at the end of the budget; a higher peak rate should get further in the same time.',
-			edits: [{path: 'train/train.py', search: 'LEARNING_RATE = 3e-4  # peak learning rate', replace: 'LEARNING_RATE = 6e-4  # peak learning rate'}],
+			edits: [
+				{
+					path: 'train/train.py',
+					search: 'LEARNING_RATE = 3e-4  # peak learning rate',
+					replace: 'LEARNING_RATE = 6e-4  # peak learning rate',
+				},
+			],
 			proposer: 'ollama',
 			model,
 		});
@@ -110,7 +118,9 @@ describe('OllamaProposer: proposals', () => {
 		const feedback = lastUser(retry);
 		expect(feedback).toContain('SEARCH does not match the file');
 		expect(feedback).toContain('WARMUP_RATIO = 0.1  # fraction of steps');
-		expect(req.events.filter(e => e.type === 'retry')).toEqual([{type: 'retry', attempt: 2, reason: expect.stringContaining('does not match')}]);
+		expect(req.events.filter(e => e.type === 'retry')).toEqual([
+			{type: 'retry', attempt: 2, reason: expect.stringContaining('does not match')},
+		]);
 		expect(retry.options).toMatchObject({num_ctx: 16384, num_predict: 2048});
 	});
 
@@ -118,7 +128,9 @@ describe('OllamaProposer: proposals', () => {
 		const s = await setup();
 		s.reply(badSearchAnswer, badSearchAnswer, badSearchAnswer, goodAnswer);
 		const req = makeRequest();
-		const error = await proposer(s.url).propose(req).catch(e => e);
+		const error = await proposer(s.url)
+			.propose(req)
+			.catch(e => e);
 		expect(error).toBeInstanceOf(ProposalError);
 		expect(error).not.toBeInstanceOf(OllamaUnavailableError);
 		expect(error.message).toMatch(/after 3 attempts/);
@@ -148,7 +160,10 @@ describe('OllamaProposer: proposals', () => {
 
 		let calls = 0;
 		const compiling = makeRequest();
-		compiling.check = async () => (calls++ === 0 ? {ok: false, index: 0, reason: 'train/train.py does not compile: SyntaxError: invalid syntax (line 3)'} : {ok: true, files: {}});
+		compiling.check = async () =>
+			calls++ === 0
+				? {ok: false, index: 0, reason: 'train/train.py does not compile: SyntaxError: invalid syntax (line 3)'}
+				: {ok: true, files: {}};
 		await proposer(s.url).propose(compiling);
 		expect(lastUser(s.chats[3]!)).toContain('does not compile: SyntaxError');
 	});
@@ -166,7 +181,12 @@ describe('OllamaProposer: proposals', () => {
 		const s = await setup();
 		s.reply(goodAnswer);
 		const results = Array.from({length: 600}, (_, i) =>
-			record(i + 1, i === 10 ? 0.8 : 1.2 + (i % 9) / 100, i === 10 ? 'keep' : 'discard', `attempt ${i + 1}: some change with a long description to fill the table`),
+			record(
+				i + 1,
+				i === 10 ? 0.8 : 1.2 + (i % 9) / 100,
+				i === 10 ? 'keep' : 'discard',
+				`attempt ${i + 1}: some change with a long description to fill the table`,
+			),
 		);
 		const req = makeRequest({results});
 		await proposer(s.url, {numCtx: 8192, numPredict: 1024}).propose(req);
@@ -225,7 +245,9 @@ describe('OllamaProposer: proposals', () => {
 		expect(texts(req.events, 'message').some(t => /llama runner process has terminated.*asking again/.test(t))).toBe(true);
 
 		s.reply({content: goodAnswer, errorAfter: 5}, {content: goodAnswer, cutAfter: 3});
-		const error = await proposer(s.url).propose(makeRequest()).catch(e => e);
+		const error = await proposer(s.url)
+			.propose(makeRequest())
+			.catch(e => e);
 		expect(error).toBeInstanceOf(OllamaUnavailableError);
 		expect(error.kind).toBe('stream');
 		expect(error.message).toMatch(/ended before the answer was done/);
@@ -234,7 +256,9 @@ describe('OllamaProposer: proposals', () => {
 	it('gives up a stream that stalls', async () => {
 		const s = await setup();
 		s.reply({content: goodAnswer, hang: true}, {content: goodAnswer, hang: true});
-		const error = await proposer(s.url, {stallSeconds: 0.2}).propose(makeRequest()).catch(e => e);
+		const error = await proposer(s.url, {stallSeconds: 0.2})
+			.propose(makeRequest())
+			.catch(e => e);
 		expect(error).toBeInstanceOf(OllamaUnavailableError);
 		expect(error.message).toMatch(/no answer from the model for 0.2 s/);
 		await Promise.all(s.requests.map(r => r.finished));
@@ -244,7 +268,9 @@ describe('OllamaProposer: proposals', () => {
 	it('reports files too large for num_ctx as unavailable (the fix: a larger num_ctx), sending nothing', async () => {
 		const s = await setup();
 		const req = makeRequest({files: {'train/train.py': 'x = 1\n'.repeat(10000)}});
-		const error = await proposer(s.url, {numCtx: 4096, numPredict: 1024}).propose(req).catch(e => e);
+		const error = await proposer(s.url, {numCtx: 4096, numPredict: 1024})
+			.propose(req)
+			.catch(e => e);
 		expect(error).toBeInstanceOf(OllamaUnavailableError);
 		expect(error.kind).toBe('other');
 		expect(error.message).toMatch(/raise num_ctx/);
@@ -254,14 +280,18 @@ describe('OllamaProposer: proposals', () => {
 
 	it('reports a server that is down and a model that is missing as unavailable, with the fix', async () => {
 		const port = await closedPort();
-		const down = await proposer(`127.0.0.1:${port}`).propose(makeRequest()).catch(e => e);
+		const down = await proposer(`127.0.0.1:${port}`)
+			.propose(makeRequest())
+			.catch(e => e);
 		expect(down).toBeInstanceOf(OllamaUnavailableError);
 		expect(down.kind).toBe('down');
 		expect(down.message).toMatch(/connection refused/);
 		expect(down.fix).toMatch(/ollama serve/);
 
 		const s = await setup({models: ['llama3.2:3b']});
-		const missing = await proposer(s.url).propose(makeRequest()).catch(e => e);
+		const missing = await proposer(s.url)
+			.propose(makeRequest())
+			.catch(e => e);
 		expect(missing).toBeInstanceOf(OllamaUnavailableError);
 		expect(missing.kind).toBe('missing-model');
 		expect(missing.fix).toContain(`ollama pull ${model}`);
@@ -332,7 +362,14 @@ describe('checkOllama', () => {
 		const missing = await checkOllama(s.url, 'deepseek-r1:7b');
 		expect(missing).toMatchObject({ok: false, kind: 'missing-model', fix: expect.stringContaining('ollama pull deepseek-r1:7b')});
 		if (!missing.ok) expect(missing.message).toContain('installed: qwen2.5-coder:14b, llama3:latest');
-		expect(s.paths()).toEqual(['GET /api/version', 'GET /api/tags', 'GET /api/version', 'GET /api/tags', 'GET /api/version', 'GET /api/tags']);
+		expect(s.paths()).toEqual([
+			'GET /api/version',
+			'GET /api/tags',
+			'GET /api/version',
+			'GET /api/tags',
+			'GET /api/version',
+			'GET /api/tags',
+		]);
 
 		const port = await closedPort();
 		const down = await checkOllama(`127.0.0.1:${port}`, model);
@@ -341,7 +378,11 @@ describe('checkOllama', () => {
 	});
 
 	it('refuses a remote host without allowRemote, and times out on a silent one', async () => {
-		expect(await checkOllama('http://203.0.113.9:11434', model)).toMatchObject({ok: false, kind: 'other', fix: expect.stringContaining('--allow-remote')});
+		expect(await checkOllama('http://203.0.113.9:11434', model)).toMatchObject({
+			ok: false,
+			kind: 'other',
+			fix: expect.stringContaining('--allow-remote'),
+		});
 		const s = await setup();
 		s.version = '0.1.0';
 		const slow: typeof fetch = async (input, init) => {
@@ -349,7 +390,7 @@ describe('checkOllama', () => {
 				const t = setTimeout(resolve, 2000);
 				init?.signal?.addEventListener('abort', () => {
 					clearTimeout(t);
-					reject(init.signal!.reason);
+					reject(init.signal!.reason as Error);
 				});
 			});
 			return fetch(input, init);
@@ -362,11 +403,15 @@ describe('checkOllama', () => {
 
 describe('classifyOllamaError', () => {
 	it('tells down, missing model and a broken stream apart', () => {
-		const refused = Object.assign(new TypeError('fetch failed'), {cause: Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'})});
+		const refused = Object.assign(new TypeError('fetch failed'), {
+			cause: Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}),
+		});
 		expect(classifyOllamaError(refused, 'request', 'h', 'm').kind).toBe('down');
 		const notFound = Object.assign(new Error("model 'm' not found"), {name: 'ResponseError', status_code: 404});
 		expect(classifyOllamaError(notFound, 'request', 'h', 'm').kind).toBe('missing-model');
-		const socket = Object.assign(new TypeError('terminated'), {cause: Object.assign(new Error('other side closed'), {code: 'UND_ERR_SOCKET'})});
+		const socket = Object.assign(new TypeError('terminated'), {
+			cause: Object.assign(new Error('other side closed'), {code: 'UND_ERR_SOCKET'}),
+		});
 		expect(classifyOllamaError(socket, 'stream', 'h', 'm').kind).toBe('stream');
 		expect(classifyOllamaError(socket, 'request', 'h', 'm').kind).toBe('stream');
 		expect(classifyOllamaError(new Error('Did not receive done or success response in stream.'), 'stream', 'h', 'm').kind).toBe('stream');

@@ -1,15 +1,13 @@
 import {describe, expect, it} from 'vitest';
+import {buildSystemPrompt, renderResults, type PromptInput} from '../../source/proposers/model-text.js';
 import {
 	buildChatMessages,
 	buildProposalMessages,
-	buildSystemPrompt,
 	describeTrim,
 	estimateMessagesTokens,
 	estimateTokens,
 	promptBudget,
 	PromptTooLargeError,
-	renderResults,
-	type PromptInput,
 } from '../../source/proposers/prompt.js';
 import type {ExperimentRecord, SteeringNote} from '../../source/core/types.js';
 import {rules} from './support.js';
@@ -30,7 +28,11 @@ function records(count: number): ExperimentRecord[] {
 }
 
 const notes = (count: number): SteeringNote[] =>
-	Array.from({length: count}, (_, i) => ({id: i + 1, text: `note ${i + 1}: ${'please focus on the optimizer '.repeat(3)}`, at: '2025-01-01T00:00:00Z'}));
+	Array.from({length: count}, (_, i) => ({
+		id: i + 1,
+		text: `note ${i + 1}: ${'please focus on the optimizer '.repeat(3)}`,
+		at: '2025-01-01T00:00:00Z',
+	}));
 
 const input = (over: Partial<PromptInput> = {}): PromptInput => ({
 	n: 42,
@@ -93,14 +95,19 @@ describe('the proposal prompt', () => {
 	});
 
 	it('fences file content that holds backticks with a longer fence', () => {
-		const user = userOf(buildProposalMessages(input({files: {'train/train.py': 'x = """\n```\n"""\n'}}), {numCtx: 32768, numPredict: 4096}).messages);
+		const user = userOf(
+			buildProposalMessages(input({files: {'train/train.py': 'x = """\n```\n"""\n'}}), {numCtx: 32768, numPredict: 4096}).messages,
+		);
 		expect(user).toContain('````python\nx = """\n```\n"""\n````');
 	});
 
 	it('drops old result rows first when the prompt is too large, keeping the best and the newest', () => {
 		const many = records(400);
 		const limits = {numCtx: 8192, numPredict: 2048};
-		const built = buildProposalMessages(input({results: many, notes: notes(3), lastCrash: {n: 399, description: 'x', logTail: 'line\n'.repeat(30)}}), limits);
+		const built = buildProposalMessages(
+			input({results: many, notes: notes(3), lastCrash: {n: 399, description: 'x', logTail: 'line\n'.repeat(30)}}),
+			limits,
+		);
 		expect(built.tokens).toBeLessThanOrEqual(promptBudget(limits));
 		expect(built.trimmed.droppedResults).toBeGreaterThan(0);
 		expect(built.trimmed.droppedNotes).toBe(0);
@@ -119,7 +126,10 @@ describe('the proposal prompt', () => {
 		const big = 'x = 0\n'.repeat(2700); // 16200 chars: ~4630 tokens of a 5888-token budget
 		const limits = {numCtx: 8192, numPredict: 2048};
 		const crash = {n: 9, description: 'boom', logTail: Array.from({length: 200}, (_, i) => `log line ${i} ${'.'.repeat(40)}`).join('\n')};
-		const built = buildProposalMessages(input({files: {'train/train.py': big}, results: records(50), notes: notes(12), lastCrash: crash}), limits);
+		const built = buildProposalMessages(
+			input({files: {'train/train.py': big}, results: records(50), notes: notes(12), lastCrash: crash}),
+			limits,
+		);
 		expect(built.tokens).toBeLessThanOrEqual(promptBudget(limits));
 		const user = userOf(built.messages);
 		expect(user).toContain(big.trimEnd());
@@ -132,7 +142,10 @@ describe('the proposal prompt', () => {
 		expect(user).not.toContain('note 1:');
 		expect(user).toContain('note 12:');
 		// With a smaller file, the crash log is cut from its start and no note is lost.
-		const smaller = buildProposalMessages(input({files: {'train/train.py': 'x = 0\n'.repeat(2500)}, results: records(50), notes: notes(12), lastCrash: crash}), limits);
+		const smaller = buildProposalMessages(
+			input({files: {'train/train.py': 'x = 0\n'.repeat(2500)}, results: records(50), notes: notes(12), lastCrash: crash}),
+			limits,
+		);
 		expect(smaller.trimmed.droppedNotes).toBe(0);
 		expect(smaller.trimmed.droppedCrashLines).toBeGreaterThan(100);
 		expect(smaller.trimmed.droppedCrashLines).toBeLessThan(200);
@@ -152,14 +165,20 @@ describe('the proposal prompt', () => {
 
 	it('throws a clear error when the files alone do not fit', () => {
 		const huge = 'y = 1\n'.repeat(20000);
-		expect(() => buildProposalMessages(input({files: {'train/train.py': huge}}), {numCtx: 8192, numPredict: 2048})).toThrow(PromptTooLargeError);
-		expect(() => buildProposalMessages(input({files: {'train/train.py': huge}}), {numCtx: 8192, numPredict: 2048})).toThrow(/raise num_ctx/);
+		expect(() => buildProposalMessages(input({files: {'train/train.py': huge}}), {numCtx: 8192, numPredict: 2048})).toThrow(
+			PromptTooLargeError,
+		);
+		expect(() => buildProposalMessages(input({files: {'train/train.py': huge}}), {numCtx: 8192, numPredict: 2048})).toThrow(
+			/raise num_ctx/,
+		);
 	});
 
 	it('keeps retries in the conversation and fits them too, shortening earlier answers first', () => {
 		const limits = {numCtx: 8192, numPredict: 2048};
 		const answer = Array.from({length: 400}, (_, i) => `answer line ${i} ${'z'.repeat(30)}`).join('\n');
-		const built = buildProposalMessages(input({results: records(5)}), limits, [{answer, feedback: 'Your edit could not be applied: no match.'}]);
+		const built = buildProposalMessages(input({results: records(5)}), limits, [
+			{answer, feedback: 'Your edit could not be applied: no match.'},
+		]);
 		expect(built.messages.map(m => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
 		expect(built.messages[3]!.content).toBe('Your edit could not be applied: no match.');
 		expect(built.trimmed.shortenedAnswers).toBe(1);
@@ -177,7 +196,10 @@ describe('the proposal prompt', () => {
 describe('the chat prompt', () => {
 	it('gives the goal, the results and earlier notes, and the question once', () => {
 		const ns = [...notes(1), {id: 2, text: 'what worked so far?', at: ''}];
-		const built = buildChatMessages({message: 'what worked so far?', goal: 'Lower val_bpb.', rules, results: records(4), notes: ns}, {numCtx: 8192, numPredict: 1024});
+		const built = buildChatMessages(
+			{message: 'what worked so far?', goal: 'Lower val_bpb.', rules, results: records(4), notes: ns},
+			{numCtx: 8192, numPredict: 1024},
+		);
 		const user = userOf(built.messages);
 		expect(user).toContain('Lower val_bpb.');
 		expect(user).toContain('3 | 0.9 | keep');

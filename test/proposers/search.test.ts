@@ -55,7 +55,16 @@ function request(n: number, results: ExperimentRecord[], content = train, device
 	return {
 		n,
 		goal: '',
-		rules: {editable: ['train/train.py'], command: 'python train.py', cwd: 'train', metric: 'val_bpb', direction: 'lower', budgetSeconds: 1, timeoutSeconds: 10, minImprovement: 0},
+		rules: {
+			editable: ['train/train.py'],
+			command: 'python train.py',
+			cwd: 'train',
+			metric: 'val_bpb',
+			direction: 'lower',
+			budgetSeconds: 1,
+			timeoutSeconds: 10,
+			minImprovement: 0,
+		},
 		files,
 		results,
 		notes: [],
@@ -107,7 +116,10 @@ describe('the search proposer', () => {
 	it('never repeats a configuration and improves a smooth objective', async () => {
 		// Best at LR 0.02, depth 4, batch 64; the rest do not matter.
 		const objective = (c: Map<string, number>) =>
-			1 + Math.log(c.get('LEARNING_RATE')! / 0.02) ** 2 + 0.1 * (c.get('CPU_DEPTH')! - 4) ** 2 + 0.05 * Math.log2(c.get('CPU_BATCH_SIZE')! / 64) ** 2;
+			1 +
+			Math.log(c.get('LEARNING_RATE')! / 0.02) ** 2 +
+			0.1 * (c.get('CPU_DEPTH')! - 4) ** 2 +
+			0.05 * Math.log2(c.get('CPU_BATCH_SIZE')! / 64) ** 2;
 		const {results, best, content} = await drive(objective, 40);
 		expect(best).toBeLessThan(results[0]!.metric! * 0.5);
 		expect(content).toMatch(/CPU_DEPTH = [345]\b/);
@@ -118,7 +130,11 @@ describe('the search proposer', () => {
 		// Any learning rate above 0.01 crashes (NaN); below, higher is better.
 		const objective = (c: Map<string, number>) => (c.get('LEARNING_RATE')! > 0.01 ? null : 1 - c.get('LEARNING_RATE')! * 10);
 		const {results} = await drive(objective, 30);
-		const lrMoves = results.flatMap(r => parseMoves(r.description).filter(m => m.name === 'LEARNING_RATE').map(m => ({...m, status: r.status})));
+		const lrMoves = results.flatMap(r =>
+			parseMoves(r.description)
+				.filter(m => m.name === 'LEARNING_RATE')
+				.map(m => ({...m, status: r.status})),
+		);
 		expect(lrMoves.some(m => m.status === 'keep')).toBe(true);
 		// After the first crash from a value, it does not go up from that value again.
 		const crashes = lrMoves.filter(m => m.status === 'crash');

@@ -58,7 +58,9 @@ describe('the Ollama stand-in, through the ollama client', () => {
 		const client = new Ollama({host: standin.url});
 		const thinking = await collect(await client.chat({model: 'qwen3:8b', messages: [{role: 'user', content: 'x'}], stream: true}));
 		expect(thinking.map(c => c.message.thinking ?? '').join('')).toBe('hmm hmm');
-		const plain = await collect(await client.chat({model: 'qwen3:8b', messages: [{role: 'user', content: 'x'}], stream: true, think: false}));
+		const plain = await collect(
+			await client.chat({model: 'qwen3:8b', messages: [{role: 'user', content: 'x'}], stream: true, think: false}),
+		);
 		expect(plain.some(c => c.message.thinking)).toBe(false);
 		expect(plain.map(c => c.message.content).join('')).toBe('answer');
 	});
@@ -66,7 +68,9 @@ describe('the Ollama stand-in, through the ollama client', () => {
 	it('refuses think for a model that cannot think, as Ollama does', async () => {
 		standin = await startStandin({models: ['qwen2.5-coder:7b']});
 		const client = new Ollama({host: standin.url});
-		await expect(client.chat({model: 'qwen2.5-coder:7b', messages: [{role: 'user', content: 'x'}], stream: true, think: true})).rejects.toMatchObject({
+		await expect(
+			client.chat({model: 'qwen2.5-coder:7b', messages: [{role: 'user', content: 'x'}], stream: true, think: true}),
+		).rejects.toMatchObject({
 			status_code: 400,
 			message: '"qwen2.5-coder:7b" does not support thinking',
 		});
@@ -154,6 +158,8 @@ describe('the Ollama stand-in, through the ollama client', () => {
 	it('fails a chat with no scripted reply loudly', async () => {
 		standin = await startStandin();
 		const client = new Ollama({host: standin.url});
-		await expect(client.chat({model: 'qwen2.5-coder:14b', messages: [{role: 'user', content: 'x'}], stream: false})).rejects.toMatchObject({status_code: 500});
+		await expect(client.chat({model: 'qwen2.5-coder:14b', messages: [{role: 'user', content: 'x'}], stream: false})).rejects.toMatchObject({
+			status_code: 500,
+		});
 	});
 });
