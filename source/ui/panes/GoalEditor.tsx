@@ -1,5 +1,6 @@
 import {memo} from 'react';
 import {Frame} from '../frame.js';
+import {paneTitles} from '../keys.js';
 import {cursorRow, visualRows, type Buffer} from '../text-buffer.js';
 import {showChar, type Line} from '../text.js';
 
@@ -9,7 +10,7 @@ export type GoalEditorProps = {
 	buffer: Buffer;
 	editing: boolean;
 	status?: GoalStatus;
-	/** The editor `e` opens, for the hint. */
+	/** The editor `e` opens, for the hint (`$EDITOR` when not known). */
 	editor?: string;
 	width: number;
 	height: number;
@@ -62,5 +63,5 @@ export const GoalEditor = memo(function GoalEditor({buffer, editing, status, edi
 	else if (status?.kind === 'saved') parts.push(`saved ${clock(status.at)}`);
 	if (editing) parts.push('editing · Ctrl+S save · Esc done');
 	else if (focused) parts.push(`Enter edit · e ${editor ?? '$EDITOR'}`);
-	return <Frame title="Goal · program.md" info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
+	return <Frame title={`${paneTitles.goal} · program.md`} info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
 });
