@@ -46,7 +46,7 @@ export const scopeTitles: Record<Scope, string> = {
 	help: 'This help',
 };
 
-export const scopeOrder = Object.keys(scopeTitles) as Scope[];
+const scopeOrder = Object.keys(scopeTitles) as Scope[];
 
 export type Matcher = (input: string, key: Key) => boolean;
 
@@ -143,25 +143,18 @@ export const bindings: readonly Binding[] = [
 	{name: 'quitCancel', keys: 'Esc  n  q', help: 'keep going', scope: 'quit', match: any(k('escape'), char('n', 'q')), run: ui => ui.answerQuit('cancel')},
 ];
 
-/** The scopes searched, first match wins. */
-export function scopesFor(mode: Mode, pane: Pane): Scope[] {
-	switch (mode) {
-		case 'quit':
-			return ['quit', 'always'];
-		case 'help':
-			return ['help', 'always'];
-		case 'editor':
-			return ['editor', 'field', 'always'];
-		case 'input':
-			return ['input', 'field', 'always'];
-		case 'normal':
-			return [pane, 'global', 'always'];
-	}
-}
+/** The scopes searched in each mode, first match wins (a Record: a new mode does not compile without its scopes). */
+const searched: Record<Mode, (pane: Pane) => Scope[]> = {
+	quit: () => ['quit', 'always'],
+	help: () => ['help', 'always'],
+	editor: () => ['editor', 'field', 'always'],
+	input: () => ['input', 'field', 'always'],
+	normal: pane => [pane, 'global', 'always'],
+};
 
 /** The binding a key runs in this mode and pane, or undefined. */
 export function bindingFor(input: string, key: Key, mode: Mode, pane: Pane): Binding | undefined {
-	for (const scope of scopesFor(mode, pane)) {
+	for (const scope of searched[mode](pane)) {
 		const found = bindings.find(b => b.scope === scope && b.match(input, key));
 		if (found) return found;
 	}

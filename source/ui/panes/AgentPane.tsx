@@ -5,6 +5,10 @@ import {completions, usage} from '../slash.js';
 import type {AgentEntry} from '../snapshot.js';
 import {cutLeft, width as cellsOf, wrap, type Line} from '../text.js';
 
+// The conversation with the loop: proposals as they stream, the edits as
+// diffs, the chat, the loop's messages, and the input line with /command
+// hints from the command table.
+
 export type AgentPaneProps = {
 	entries: readonly AgentEntry[];
 	/** The input line's text and cursor (code points). */

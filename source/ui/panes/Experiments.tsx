@@ -6,6 +6,10 @@ import {paneTitles} from '../keys.js';
 import type {Experiment} from '../snapshot.js';
 import {padStart, type Line} from '../text.js';
 
+// The results table, newest first, the running experiment on top and the
+// best marked: the morning-after view of what the night kept. Metrics are
+// written by core's formatMetric, the one format the printer uses too.
+
 export type ExperimentsProps = {
 	experiments: readonly Experiment[];
 	best?: ExperimentRecord;

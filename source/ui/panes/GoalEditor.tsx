@@ -4,6 +4,10 @@ import {paneTitles} from '../keys.js';
 import {cursorRow, visualRows, type Buffer} from '../text-buffer.js';
 import {showChar, type Line} from '../text.js';
 
+// program.md in place: the text-buffer's view drawn with its cursor, and a
+// title that says whether the text is saved. File text is shown in caret
+// notation, so a control character in program.md cannot reach the terminal.
+
 export type GoalStatus = {kind: 'saved'; at: number} | {kind: 'saving'} | {kind: 'error'; message: string} | undefined;
 
 export type GoalEditorProps = {

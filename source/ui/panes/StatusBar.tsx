@@ -7,6 +7,10 @@ import {renderLine, Rows, useTheme} from '../frame.js';
 import type {ProposerActivity} from '../snapshot.js';
 import {width as cellsOf, type Line} from '../text.js';
 
+// The last row: what the loop is doing, the countdown, the best so far and
+// the GPUs. It is the one pane that redraws on a timer (the countdown, the
+// spinner), so both tick only while there is something to show.
+
 export type StatusBarProps = {
 	state: LoopState;
 	detail?: string;

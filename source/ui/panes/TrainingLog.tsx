@@ -4,6 +4,10 @@ import {paneTitles} from '../keys.js';
 import type {LogLine} from '../snapshot.js';
 import type {Line} from '../text.js';
 
+// The running experiment's output as a terminal would show it (`\r`
+// progress collapsed by the store's ring), following the newest line until
+// the person scrolls back.
+
 export type TrainingLogProps = {
 	log: readonly LogLine[];
 	run?: {n: number; commit: string};
