@@ -148,7 +148,7 @@ describe('the screen', () => {
 	});
 
 	it('edits the goal in place and saves it with Ctrl+S; q types a letter there', async () => {
-		const {control, frame, press, type} = mount(140, 30);
+		const {control, frame, press, type, until} = mount(140, 30);
 		await press(keys.shiftTab);
 		expect(focusedTitle(frame())).toBe('Goal');
 		await press(keys.enter, keys.down, keys.down, keys.down, keys.end);
@@ -158,7 +158,7 @@ describe('the screen', () => {
 		expect(frame()).toContain('modified');
 		expect(frame()).not.toContain('An experiment is running');
 		await press(keys.ctrlS);
-		await tick(50);
+		await until(f => /saved \d\d:\d\d:\d\d/.test(f));
 		expect(control.intents.at(-1)).toEqual(['saveGoal', '---\nbudget: 60\n---\n# Goal!\nNew q\nLower val_bpb.\n']);
 		expect(frame()).not.toContain('modified');
 		expect(frame()).toMatch(/saved \d\d:\d\d:\d\d/);
@@ -170,12 +170,12 @@ describe('the screen', () => {
 	});
 
 	it('says when saving fails and keeps the text', async () => {
-		const {control, frame, press, type} = mount(140, 30);
+		const {control, frame, press, type, until} = mount(140, 30);
 		control.failSave = new Error('EACCES: permission denied');
 		await press(keys.shiftTab, keys.enter);
 		await type('Z');
 		await press(keys.ctrlS);
-		await tick(50);
+		await until(f => f.includes('not saved'));
 		expect(frame()).toContain('not saved: EACCES');
 		expect(frame()).toContain('Z---');
 	});
@@ -196,26 +196,38 @@ describe('the screen', () => {
 	it('opens $EDITOR through the injected opener and reloads after it', async () => {
 		const opened: string[] = [];
 		let control: import('./fake-control.js').FakeControl | undefined;
+		let closed: (() => void) | undefined;
 		const m = mount(100, 30, {color: true, unicode: true}, {
 			openEditor: async file => {
 				opened.push(file);
 				control!.goal = 'Written in the editor.\n';
+				closed?.();
 			},
 		});
 		control = m.control;
 		await m.press(keys.shiftTab, 'e');
-		await tick(50);
+		await m.until(f => f.includes('program.md reloaded from the editor'));
 		expect(opened).toEqual(['/x/program.md']);
 		expect(m.frame()).toContain('Written in the editor.');
 		expect(m.frame()).toContain('program.md reloaded from the editor');
 		// Ctrl+E from anywhere too.
+		const second = new Promise<void>(resolve => (closed = resolve));
 		await m.press(keys.tab, keys.ctrlE);
-		await tick(50);
+		await second;
 		expect(opened).toHaveLength(2);
 		// Without an opener: a message, no crash.
 		const bare = mount();
 		await bare.press(keys.ctrlE);
 		expect(bare.frame()).toContain('no editor to open here');
+	});
+
+	it("names the user's editor in the Goal pane's hint when it is given, $EDITOR when not", async () => {
+		const named = mount(140, 30, {color: true, unicode: true}, {editor: 'vim'});
+		await named.press(keys.shiftTab);
+		expect(named.frame()).toContain('Enter edit · e vim');
+		const unnamed = mount(140, 30);
+		await unnamed.press(keys.shiftTab);
+		expect(unnamed.frame()).toContain('Enter edit · e $EDITOR');
 	});
 
 	it('scrolls the log back and follows again with G', async () => {
@@ -307,10 +319,10 @@ describe('the screen', () => {
 	});
 
 	it('takes a paste into the field that has focus, line breaks and all in the goal', async () => {
-		const {frame, press, app} = mount();
+		const {frame, press, app, until} = mount();
 		await press(keys.shiftTab, keys.enter);
 		app.stdin.write('\u001b[200~pasted\nlines\u001b[201~');
-		await tick(50);
+		await until(f => f.includes('pasted'));
 		expect(frame()).toMatch(/║pasted\s*║[^\n]*\n║lines---/);
 	});
 

@@ -1,3 +1,4 @@
+import {EventEmitter} from 'node:events';
 import {render} from 'ink-testing-library';
 import React from 'react';
 import stringWidth from 'string-width';
@@ -84,7 +85,31 @@ export function mount(columns = 100, rows = 30, theme: Theme = {color: true, uni
 		await tick(15);
 	};
 	const type = async (text: string) => press(...Array.from(text));
-	return {control, store, app, emit, press, type, frame: () => strip(app.lastFrame() ?? ''), raw: () => app.lastFrame() ?? '', cleanup};
+	const frame = () => strip(app.lastFrame() ?? '');
+	// Every frame Ink writes is announced, so a test can wait for the one it expects instead of sleeping.
+	const frames = new EventEmitter();
+	const write = app.stdout.write;
+	app.stdout.write = (text: string) => {
+		write(text);
+		frames.emit('frame');
+	};
+	/** Resolves with the first frame (this one or a later one) that `accept` takes; fails after `ms` with the last frame. */
+	const until = (accept: (frame: string) => boolean, ms = 3000) =>
+		new Promise<string>((resolve, reject) => {
+			const check = () => {
+				if (!accept(frame())) return false;
+				clearTimeout(timer);
+				frames.off('frame', check);
+				resolve(frame());
+				return true;
+			};
+			const timer = setTimeout(() => {
+				frames.off('frame', check);
+				reject(new Error(`no such frame within ${ms} ms; the last:\n${frame()}`));
+			}, ms);
+			if (!check()) frames.on('frame', check);
+		});
+	return {control, store, app, emit, press, type, until, frame, raw: () => app.lastFrame() ?? '', cleanup};
 }
 
 export const session: LoopEvent = {

@@ -1,7 +1,9 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {bindings, commandFor, complete, completions, panes, scopeTitles, slashCommands, type Mode} from '../../source/ui/keys.js';
-import {runSlash} from '../../source/ui/slash.js';
+import type {UiActions} from '../../source/ui/actions.js';
+import {bindingFor, bindings, panes, scopeTitles, type Mode, type Pane} from '../../source/ui/keys.js';
+import {helpLines} from '../../source/ui/panes/Help.js';
+import {complete, completions, runSlash, slashCommands, usage} from '../../source/ui/slash.js';
 import {FakeControl} from './fake-control.js';
 
 const none: Key = {
@@ -27,13 +29,44 @@ const none: Key = {
 	numLock: false,
 };
 const key = (k: Partial<Key> = {}): Key => ({...none, ...k});
+/** The name of the binding a key runs in this mode and pane. */
+const commandFor = (input: string, k: Key, mode: Mode, pane: Pane): string | undefined => bindingFor(input, k, mode, pane)?.name;
+
+/** A UiActions that records which of its members were called, with what. */
+function recorder(): {ui: UiActions; calls: Array<[string, ...unknown[]]>} {
+	const calls: Array<[string, ...unknown[]]> = [];
+	const ui = new Proxy({} as UiActions, {get: (_target, name) => (...args: unknown[]) => calls.push([String(name), ...args])});
+	return {ui, calls};
+}
+
+const helpText = () =>
+	helpLines()
+		.map(l => l.map(s => s.text).join(''))
+		.join('\n');
 
 describe('the key table', () => {
+	it('gives every binding a name, keys, a scope, a help line, a matcher and an action that acts', () => {
+		for (const b of bindings) {
+			expect(b.name, b.keys).toMatch(/^\w+$/);
+			expect(b.keys.trim(), b.name).not.toBe('');
+			expect(scopeTitles[b.scope], b.name).toBeDefined();
+			expect(b.help.length, b.name).toBeGreaterThan(3);
+			expect(typeof b.match, b.name).toBe('function');
+			const {ui, calls} = recorder();
+			b.run(ui);
+			expect(calls, `${b.scope} ${b.name}`).toHaveLength(1);
+		}
+		// A few of them, and what they run.
+		const {ui, calls} = recorder();
+		for (const b of bindings.filter(x => x.name === 'quitCancel' || x.name === 'interrupt' || x.name === 'historyPrevious')) b.run(ui);
+		expect(calls).toEqual([['interrupt'], ['recall', 1], ['answerQuit', 'cancel']]);
+	});
+
 	it('gives every binding keys, a help line, a known scope, and a match', () => {
 		for (const b of bindings) {
-			expect(b.keys.length, b.command).toBeGreaterThan(0);
-			expect(b.help.length, b.command).toBeGreaterThan(3);
-			expect(scopeTitles[b.scope], b.command).toBeDefined();
+			expect(b.keys.length, b.name).toBeGreaterThan(0);
+			expect(b.help.length, b.name).toBeGreaterThan(3);
+			expect(scopeTitles[b.scope], b.name).toBeDefined();
 		}
 		// No key means two things in one scope.
 		const probes: Array<[string, Key]> = [
@@ -93,6 +126,21 @@ describe('the key table', () => {
 });
 
 describe('slash commands', () => {
+	it('gives every command a name, help and an action; help lists each, and each completes', () => {
+		const help = helpText();
+		for (const c of slashCommands) {
+			expect(c.name, c.name).toMatch(/^\/[a-z]+$/);
+			expect(c.help.length, c.name).toBeGreaterThan(3);
+			expect(typeof c.run, c.name).toBe('function');
+			expect(help).toContain(usage(c));
+			expect(help).toContain(c.help);
+			expect(completions(c.name), c.name).toEqual([c]);
+			expect(complete(c.name), c.name).toBe(c.args ? `${c.name} ` : c.name);
+			expect(runSlash(c.name, new FakeControl(), []).message ?? '', c.name).not.toContain('unknown command');
+		}
+		expect(new Set(slashCommands.map(c => c.name)).size).toBe(slashCommands.length);
+	});
+
 	it('completes as you type: hints for a prefix, Tab for a unique one or the common prefix', () => {
 		expect(completions('/b').map(c => c.name)).toEqual(['/budget']);
 		expect(completions('/').length).toBe(slashCommands.length);

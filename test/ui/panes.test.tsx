@@ -1,7 +1,8 @@
 import React from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {GpuReading} from '../../source/core/events.js';
-import {bindings, slashCommands} from '../../source/ui/keys.js';
+import {bindings} from '../../source/ui/keys.js';
+import {slashCommands} from '../../source/ui/slash.js';
 import {AgentPane, inputLine} from '../../source/ui/panes/AgentPane.js';
 import {Experiments} from '../../source/ui/panes/Experiments.js';
 import {GoalEditor} from '../../source/ui/panes/GoalEditor.js';

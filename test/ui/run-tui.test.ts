@@ -15,7 +15,25 @@ class FakeTty extends EventEmitter {
 	write(chunk: string, callback?: () => void): boolean {
 		this.data += chunk;
 		if (typeof callback === 'function') callback();
+		this.emit('written');
 		return true;
+	}
+	/** Resolves once everything written so far contains each of `texts` (waits for the frame, not a guessed time). */
+	until(...texts: string[]): Promise<void> {
+		return new Promise((resolve, reject) => {
+			const check = () => {
+				if (!texts.every(t => this.data.includes(t))) return false;
+				clearTimeout(timer);
+				this.off('written', check);
+				resolve();
+				return true;
+			};
+			const timer = setTimeout(() => {
+				this.off('written', check);
+				reject(new Error(`never written: ${texts.filter(t => !this.data.includes(t)).join(', ')}`));
+			}, 5000);
+			if (!check()) this.on('written', check);
+		});
 	}
 }
 
@@ -43,8 +61,6 @@ class FakeKeyboard extends EventEmitter {
 	}
 }
 
-const tick = (ms = 50) => new Promise(r => setTimeout(r, ms));
-
 function start(control: FakeControl, store?: UiStore) {
 	const stdout = new FakeTty();
 	const stdin = new FakeKeyboard();
@@ -57,7 +73,7 @@ describe('runTui', () => {
 	it('draws in the alternate screen and gives the terminal back when the user quits', async () => {
 		const control = new FakeControl();
 		const {stdout, stdin, done} = start(control);
-		await tick(200);
+		await stdout.until('Goal · program.md');
 		expect(stdout.data.startsWith('\u001b[?1049h')).toBe(true);
 		expect(stdout.data).toContain('Goal · program.md');
 		expect(stdin.isRaw).toBe(true);
@@ -78,7 +94,7 @@ describe('runTui', () => {
 		control.emit(session);
 		control.emit(runStart(4, 'ddddddd'));
 		const {stdout, stdin, done} = start(control, store);
-		await tick(200);
+		await stdout.until('Training #4 ddddddd');
 		expect(stdout.data).toContain('Training #4 ddddddd');
 		stdin.type('q');
 		await done;
@@ -92,7 +108,7 @@ describe('runTui', () => {
 			control.emit(session);
 			control.emit(runStart(9, 'eeeeeee'));
 			control.emit({type: 'log', n: 9, text: 'first line', partial: false});
-			await tick(300);
+			await stdout.until('Training #9 eeeeeee', 'first line');
 			expect(stdout.data).toContain('Training #9 eeeeeee');
 			expect(stdout.data).toContain('first line');
 			stdin.type('q');

@@ -1,8 +1,13 @@
 import {memo} from 'react';
-import {completions} from '../keys.js';
 import {Frame, useTheme} from '../frame.js';
-import type {AgentEntry} from '../state.js';
+import {paneTitles} from '../keys.js';
+import {completions, usage} from '../slash.js';
+import type {AgentEntry} from '../snapshot.js';
 import {cutLeft, width as cellsOf, wrap, type Line} from '../text.js';
+
+// The conversation with the loop: proposals as they stream, the edits as
+// diffs, the chat, the loop's messages, and the input line with /command
+// hints from the command table.
 
 export type AgentPaneProps = {
 	entries: readonly AgentEntry[];
@@ -61,7 +66,11 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 			if (diff.length > maxDiffLines) lines.push([{text: `  … ${diff.length - maxDiffLines} more diff lines (runs/<n>/diff.patch)`, dim: true}]);
 			return lines;
 		}
-		default: {
+		case 'user':
+		case 'agent':
+		case 'info':
+		case 'warn':
+		case 'error': {
 			const style = styleOf[entry.kind];
 			const text = `${style.prefix}${entry.text}${entry.kind === 'agent' && entry.streaming ? '…' : ''}`;
 			for (const l of wrap(text, cells)) lines.push([{text: l, ...(style.color ? {color: style.color} : {}), ...(style.dim ? {dim: true} : {})}]);
@@ -108,7 +117,7 @@ export const AgentPane = memo(function AgentPane({entries, input, cursor, typing
 	const footer: Line[] = [];
 	if (hints.length === 1) {
 		const h = hints[0]!;
-		footer.push([{text: `${h.name}${h.args ? ` ${h.args}` : ''}`, bold: true}, {text: ` ${theme.unicode ? '—' : '-'} ${h.help}`, dim: true}]);
+		footer.push([{text: usage(h), bold: true}, {text: ` ${theme.unicode ? '—' : '-'} ${h.help}`, dim: true}]);
 	} else if (hints.length > 1) {
 		footer.push([{text: hints.map(h => h.name).join('  '), dim: true}, {text: '  (Tab completes)', dim: true}]);
 	}
@@ -120,5 +129,5 @@ export const AgentPane = memo(function AgentPane({entries, input, cursor, typing
 	const body = all.slice(Math.max(0, end - rows), end);
 	while (body.length < rows) body.unshift([]);
 	const info = [activity, back > 0 ? `↑ ${back} · G newest` : undefined].filter(Boolean).join(' · ');
-	return <Frame title="Agent" info={info} width={width} height={height} focused={focused} lines={[...body, ...footer]} />;
+	return <Frame title={paneTitles.agent} info={info} width={width} height={height} focused={focused} lines={[...body, ...footer]} />;
 });

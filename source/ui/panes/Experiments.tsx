@@ -1,8 +1,14 @@
 import {memo} from 'react';
+import {formatDelta, formatMetric} from '../../core/metric.js';
 import type {Direction, ExperimentRecord} from '../../core/types.js';
 import {Frame, useTheme} from '../frame.js';
-import type {Experiment} from '../state.js';
+import {paneTitles} from '../keys.js';
+import type {Experiment} from '../snapshot.js';
 import {padStart, type Line} from '../text.js';
+
+// The results table, newest first, the running experiment on top and the
+// best marked: the morning-after view of what the night kept. Metrics are
+// written by core's formatMetric, the one format the printer uses too.
 
 export type ExperimentsProps = {
 	experiments: readonly Experiment[];
@@ -20,23 +26,12 @@ export type ExperimentsProps = {
 
 const statusColor = {keep: 'green', discard: 'yellow', crash: 'red'} as const;
 
-/** Enough decimals to tell results apart (val_bpb moves in the third or fourth). */
-export function formatMetric(value: number): string {
-	const abs = Math.abs(value);
-	if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
-	return value.toFixed(abs >= 100 ? 2 : 4);
-}
-
-function signed(value: number): string {
-	return `${value >= 0 ? '+' : '-'}${formatMetric(Math.abs(value))}`;
-}
-
 /** The table's lines, newest first: a header, the running experiment, then every result. */
 export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>, inner: number, star: string): Line[] {
 	const wideEnough = inner >= 56;
 	const metricName = props.metric ?? 'metric';
 	const n = Math.max(3, String(Math.max(props.running?.n ?? 0, ...props.experiments.map(e => e.n))).length);
-	const metricWidth = Math.max(7, ...props.experiments.map(e => (e.metric === null ? 1 : formatMetric(e.metric).length)));
+	const metricWidth = Math.max(7, ...props.experiments.map(e => (e.metric === null ? 1 : formatMetric(e.metric, 'short').length)));
 	const header: Line = [
 		{text: `${'#'.padStart(n)} ${'status'.padEnd(7)}  ${padStart(metricName, metricWidth)}${wideEnough ? ` ${(star === '*' ? 'vs base' : 'Δ base').padStart(metricWidth + 1)}` : ''}  description`, dim: true, bold: true},
 	];
@@ -53,8 +48,8 @@ export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height'
 	for (let i = props.experiments.length - 1; i >= 0; i--) {
 		const e = props.experiments[i]!;
 		const isBest = props.best !== undefined && props.best.commit === e.commit;
-		const metric = e.metric === null ? '—' : formatMetric(e.metric);
-		const delta = e.metric !== null && base !== null && e.commit !== props.baseline?.commit ? signed(e.metric - base) : '';
+		const metric = e.metric === null ? '—' : formatMetric(e.metric, 'short');
+		const delta = e.metric !== null && base !== null && e.commit !== props.baseline?.commit ? formatDelta(e.metric - base, 'short') : '';
 		lines.push([
 			{text: `${String(e.n).padStart(n)} `},
 			{text: e.status.padEnd(7), color: statusColor[e.status], dim: e.status === 'discard'},
@@ -77,5 +72,5 @@ export const Experiments = memo(function Experiments(props: ExperimentsProps) {
 	const kept = props.experiments.filter(e => e.status === 'keep').length;
 	const more = body.length > rows ? ` · ${start + 1}-${Math.min(body.length, start + rows)} of ${body.length}` : '';
 	const info = `${props.experiments.length} run${props.experiments.length === 1 ? '' : 's'}, ${kept} kept${props.direction ? ` · ${props.direction} is better` : ''}${more}`;
-	return <Frame title="Experiments" info={info} width={props.width} height={props.height} focused={props.focused} lines={[header!, ...body.slice(start, start + rows)]} />;
+	return <Frame title={paneTitles.experiments} info={info} width={props.width} height={props.height} focused={props.focused} lines={[header!, ...body.slice(start, start + rows)]} />;
 });

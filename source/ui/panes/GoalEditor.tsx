@@ -1,7 +1,12 @@
 import {memo} from 'react';
 import {Frame} from '../frame.js';
+import {paneTitles} from '../keys.js';
 import {cursorRow, visualRows, type Buffer} from '../text-buffer.js';
 import {showChar, type Line} from '../text.js';
+
+// program.md in place: the text-buffer's view drawn with its cursor, and a
+// title that says whether the text is saved. File text is shown in caret
+// notation, so a control character in program.md cannot reach the terminal.
 
 export type GoalStatus = {kind: 'saved'; at: number} | {kind: 'saving'} | {kind: 'error'; message: string} | undefined;
 
@@ -9,7 +14,7 @@ export type GoalEditorProps = {
 	buffer: Buffer;
 	editing: boolean;
 	status?: GoalStatus;
-	/** The editor `e` opens, for the hint. */
+	/** The editor `e` opens, for the hint (`$EDITOR` when not known). */
 	editor?: string;
 	width: number;
 	height: number;
@@ -62,5 +67,5 @@ export const GoalEditor = memo(function GoalEditor({buffer, editing, status, edi
 	else if (status?.kind === 'saved') parts.push(`saved ${clock(status.at)}`);
 	if (editing) parts.push('editing · Ctrl+S save · Esc done');
 	else if (focused) parts.push(`Enter edit · e ${editor ?? '$EDITOR'}`);
-	return <Frame title="Goal · program.md" info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
+	return <Frame title={`${paneTitles.goal} · program.md`} info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
 });

@@ -1,22 +1,24 @@
 import {Frame} from '../frame.js';
-import {bindings, scopeTitles, slashCommands, type Scope} from '../keys.js';
+import {bindingsByScope} from '../keys.js';
+import {slashCommands, usage} from '../slash.js';
 import type {Line} from '../text.js';
 
-const order: Scope[] = ['global', 'goal', 'log', 'chart', 'agent', 'experiments', 'editor', 'input', 'field', 'always', 'quit', 'help'];
+// The `?` overlay (and /help): drawn from the key table and the /command
+// table themselves, as docs/TUI.md is, so it lists exactly what the keys and
+// commands do.
 
-/** Generated from the key table and the slash commands: the one source of truth. */
+const commandsTitle = 'Agent commands (type them in the Agent input; any other text is a steering note)';
+
 export function helpLines(keyWidth = 18): Line[] {
 	const lines: Line[] = [];
-	for (const scope of order) {
-		const entries = bindings.filter(b => b.scope === scope);
-		if (entries.length === 0) continue;
+	for (const group of bindingsByScope()) {
 		if (lines.length > 0) lines.push([]);
-		lines.push([{text: scopeTitles[scope], bold: true, color: 'cyan'}]);
-		for (const b of entries) lines.push([{text: `  ${b.keys.padEnd(keyWidth)}`, bold: true}, {text: b.help}]);
+		lines.push([{text: group.title, bold: true, color: 'cyan'}]);
+		for (const b of group.bindings) lines.push([{text: `  ${b.keys.padEnd(keyWidth)}`, bold: true}, {text: b.help}]);
 	}
 	lines.push([]);
-	lines.push([{text: 'Agent commands (type them in the Agent input; any other text is a steering note)', bold: true, color: 'cyan'}]);
-	for (const c of slashCommands) lines.push([{text: `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(keyWidth)}`, bold: true}, {text: c.help}]);
+	lines.push([{text: commandsTitle, bold: true, color: 'cyan'}]);
+	for (const c of slashCommands) lines.push([{text: `  ${usage(c).padEnd(keyWidth)}`, bold: true}, {text: c.help}]);
 	return lines;
 }
 

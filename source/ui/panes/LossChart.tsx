@@ -2,7 +2,8 @@ import asciichart from 'asciichart';
 import {memo, useRef} from 'react';
 import type {Direction, Status} from '../../core/types.js';
 import {Frame, useTheme} from '../frame.js';
-import type {Experiment, Point} from '../state.js';
+import {paneTitles} from '../keys.js';
+import type {Experiment, Point} from '../snapshot.js';
 import type {Line, Segment} from '../text.js';
 
 // The loss of the running experiment by step against the best run's curve;
@@ -269,6 +270,6 @@ export const LossChart = memo(function LossChart(props: LossChartProps) {
 	const theme = useTheme();
 	const memory = useRef({run: {} as RangeMemory, experiments: {} as RangeMemory});
 	const {lines, info} = chartLines(props, theme.unicode, memory.current);
-	const title = props.mode === 'run' ? 'Loss' : 'Progress';
+	const title = props.mode === 'run' ? paneTitles.chart : 'Progress';
 	return <Frame title={title} info={info} width={props.width} height={props.height} focused={props.focused} lines={lines} />;
 });

@@ -1,11 +1,15 @@
 import {Box} from 'ink';
 import {memo, useEffect, useState} from 'react';
-import type {GpuReading, LoopState} from '../../core/events.js';
+import {isIdle, type GpuReading, type LoopState} from '../../core/events.js';
+import {formatDelta, formatMetric} from '../../core/metric.js';
 import type {ExperimentRecord} from '../../core/types.js';
 import {renderLine, Rows, useTheme} from '../frame.js';
-import type {ProposerActivity} from '../state.js';
+import type {ProposerActivity} from '../snapshot.js';
 import {width as cellsOf, type Line} from '../text.js';
-import {formatMetric} from './Experiments.js';
+
+// The last row: what the loop is doing, the countdown, the best so far and
+// the GPUs. It is the one pane that redraws on a timer (the countdown, the
+// spinner), so both tick only while there is something to show.
 
 export type StatusBarProps = {
 	state: LoopState;
@@ -41,7 +45,7 @@ export function isWorking(p: Pick<StatusBarProps, 'state' | 'run' | 'proposer'>)
 /** The status line's segments (the spinner is drawn before them). */
 export function statusLine(p: Omit<StatusBarProps, 'width'>): {left: Line; right: Line} {
 	const left: Line = [];
-	const stateColor = p.state === 'paused' || p.state === 'waiting' || p.state === 'stopping' ? 'yellow' : p.state === 'done' ? 'gray' : 'cyan';
+	const stateColor = p.state === 'done' ? 'gray' : isIdle(p.state) ? 'yellow' : 'cyan';
 	if (p.run) {
 		left.push({text: `running #${p.run.n}`, bold: true, color: stateColor});
 		const left_ = p.run.budgetSeconds - (p.now - p.run.startedAt) / 1000;
@@ -56,8 +60,8 @@ export function statusLine(p: Omit<StatusBarProps, 'width'>): {left: Line; right
 	}
 	if (p.best?.metric != null) {
 		const base = p.baseline?.metric;
-		const delta = base != null && p.best.commit !== p.baseline?.commit ? ` (${p.best.metric - base >= 0 ? '+' : '-'}${formatMetric(Math.abs(p.best.metric - base))})` : '';
-		left.push({text: ` · best ${p.metric ?? 'metric'} ${formatMetric(p.best.metric)}${delta}`, color: 'green'});
+		const delta = base != null && p.best.commit !== p.baseline?.commit ? ` (${formatDelta(p.best.metric - base, 'short')})` : '';
+		left.push({text: ` · best ${p.metric ?? 'metric'} ${formatMetric(p.best.metric, 'short')}${delta}`, color: 'green'});
 	}
 	for (const g of p.gpus) {
 		const label = p.gpus.length > 1 ? `GPU${g.index}` : 'GPU';

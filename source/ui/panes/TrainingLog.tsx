@@ -1,7 +1,12 @@
 import {memo} from 'react';
 import {Frame} from '../frame.js';
-import type {LogLine} from '../state.js';
+import {paneTitles} from '../keys.js';
+import type {LogLine} from '../snapshot.js';
 import type {Line} from '../text.js';
+
+// The running experiment's output as a terminal would show it (`\r`
+// progress collapsed by the store's ring), following the newest line until
+// the person scrolls back.
 
 export type TrainingLogProps = {
 	log: readonly LogLine[];
@@ -32,6 +37,7 @@ export const TrainingLog = memo(function TrainingLog({log, run, lastRun, scroll,
 			? [[{text: run ? 'starting…' : 'no run in progress', dim: true}]]
 			: view.lines.map(line => [line.partial ? {text: line.text, color: 'cyan'} : {text: line.text}]);
 	const where = view.scroll === 0 ? (run ? 'following' : '') : `↑ ${view.scroll} of ${log.length} · G follows`;
-	const title = run ? `Training #${run.n} ${run.commit}` : lastRun ? `Training (ended: #${lastRun.n} ${lastRun.commit})` : 'Training';
+	const name = paneTitles.log;
+	const title = run ? `${name} #${run.n} ${run.commit}` : lastRun ? `${name} (ended: #${lastRun.n} ${lastRun.commit})` : name;
 	return <Frame title={title} info={where} width={width} height={height} focused={focused} lines={lines} />;
 });

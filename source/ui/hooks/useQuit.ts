@@ -1,0 +1,60 @@
+import {useApp} from 'ink';
+import {useEffect, useRef, useState} from 'react';
+import type {LoopControl} from '../../core/intents.js';
+import type {QuitStage} from '../panes/QuitDialog.js';
+
+// The ways out: q (which asks first while a run is in progress, and then
+// waits for the loop's quit to resolve with the dialog still up), and Ctrl+C
+// twice within two seconds (at once). The first Ctrl+C only says what a
+// second one does, in a flash on the status line.
+
+const interruptWindowMs = 2000;
+
+export type Quit = {
+	/** The quit dialog's stage, while it is up. */
+	stage: QuitStage | undefined;
+	/** A message the status line must show first. */
+	flash: string | undefined;
+	quit: () => void;
+	answer: (answer: 'finish' | 'stop' | 'cancel') => void;
+	interrupt: () => void;
+};
+
+export function useQuit(control: LoopControl): Quit {
+	const {exit} = useApp();
+	const [stage, setStage] = useState<QuitStage | undefined>();
+	const [flash, setFlash] = useState<string | undefined>();
+	const lastInterrupt = useRef(0);
+	const flashTimer = useRef<NodeJS.Timeout | undefined>(undefined);
+	useEffect(() => () => clearTimeout(flashTimer.current), []);
+
+	const leaveWith = (next: QuitStage, how: 'finish' | 'now'): void => {
+		setStage(next);
+		control.quit(how).then(
+			() => exit(),
+			(error: unknown) => exit(error instanceof Error ? error : new Error(String(error))),
+		);
+	};
+
+	const answers: Record<'finish' | 'stop' | 'cancel', () => void> = {
+		finish: () => leaveWith('finishing', 'finish'),
+		stop: () => leaveWith('stopping', 'now'),
+		cancel: () => setStage(undefined),
+	};
+
+	return {
+		stage,
+		flash,
+		quit: () => (control.running ? setStage('ask') : leaveWith('quitting', 'finish')),
+		// Once it is finishing or stopping, only Ctrl+C twice changes anything.
+		answer: answer => (stage === 'ask' ? answers[answer]() : undefined),
+		interrupt: () => {
+			const t = Date.now();
+			if (t - lastInterrupt.current < interruptWindowMs) return leaveWith('stopping', 'now');
+			lastInterrupt.current = t;
+			setFlash(control.running ? 'Ctrl+C again: quit now, the run recorded as crash (q asks)' : 'Ctrl+C again to quit');
+			clearTimeout(flashTimer.current);
+			flashTimer.current = setTimeout(() => setFlash(undefined), interruptWindowMs);
+		},
+	};
+}
