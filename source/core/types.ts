@@ -21,9 +21,23 @@ export type ArenaRules = {
 	minImprovement: number;
 	/** The Ollama model this arena asks for, overriding the user's setting. */
 	model?: string;
+	/** `noise`: the run-to-run spread is measured and a keep must clear it; `single`: one run against the best's one run. */
+	judge: 'noise' | 'single';
+	/** Runs of the baseline (and of the best at a new budget) that measure the noise; 1 means no measurement. */
+	baselineRuns: number;
+	/** Re-runs of a candidate whose first run is better than the best but not clearly so. */
+	confirmRuns: number;
+	/** The values the metric can take; outside it a result is a crash. Unset: the metric's name decides (metric.ts). */
+	metricRange?: [number, number];
+	/** GPUs to run on, one worker each (nvidia-smi's indices). */
+	gpus?: number[];
 };
 
-export type Status = 'keep' | 'discard' | 'crash';
+/** A verdict, or `rerun`: one more run of an experiment already judged (a confirmation, or the best re-measured at a new budget). */
+export type Status = 'keep' | 'discard' | 'crash' | 'rerun';
+
+/** The statuses that end an experiment (every status but `rerun`). */
+export type Verdict = Exclude<Status, 'rerun'>;
 
 /**
  * One row of results.tsv. Two numbers name it: `row`, its position among the
@@ -40,6 +54,19 @@ export type ExperimentRecord = {
 	memoryGb: number;
 	status: Status;
 	description: string;
+	/** The training budget it ran with, in seconds. */
+	budget?: number;
+	/** Runs its metric is the mean of (re-runs included). */
+	runs?: number;
+	/** Its metric less the best's when it was judged, and the noise band that difference had to leave. */
+	delta?: number;
+	band?: number;
+	/** Why the judge said what it said. */
+	reason?: string;
+	/** The worker that ran it (w0, w1, ...). */
+	worker?: string;
+	/** For a re-run: the experiment it re-runs. */
+	of?: number;
 };
 
 export type Edit = {
