@@ -1,4 +1,5 @@
 import {appendFileSync} from 'node:fs';
+import type {RunRole} from './run-summary.js';
 import type {Direction, ExperimentRecord, Progress, SteeringNote, Status} from './types.js';
 
 /** What the loop is doing; the status bar shows it. */
@@ -22,9 +23,17 @@ export type LoopEvent =
 			direction: Direction;
 			editable: string[];
 			budgetSeconds: number;
+			/** True when the budget is not program.md's (a flag or /budget set it). */
+			budgetOverride?: boolean;
 			python?: string;
 			proposer: string;
+			/** The workers, each with its GPU where one was given. */
+			workers?: Array<{name: string; gpu?: number}>;
+			/** How runs are run: local, sandboxed, or through Slurm. */
+			executor?: string;
 	  }
+	/** What candidates are judged against at the budget in force: the best's mean over its runs, and the noise of one run. */
+	| {type: 'reference'; budgetSeconds: number; mean: number; runs: number; sigma?: number; commit: string}
 	| {type: 'state'; state: LoopState; detail?: string}
 	| {type: 'message'; level: 'info' | 'warn' | 'error'; text: string}
 	| {type: 'proposal-start'; n: number; proposer: string; model?: string}
@@ -48,10 +57,18 @@ export type LoopEvent =
 			budgetSeconds: number;
 			timeoutSeconds: number;
 			startedAt: number;
+			/** The worker that runs it (w0, w1, ...). */
+			worker?: string;
+			/** Why it runs: the baseline, a candidate, a re-run confirming one, or the best re-measured at a new budget. */
+			role?: RunRole;
+			/** For a re-run: the experiment it re-runs. */
+			of?: number;
 	  }
+	/** The run is waiting for its turn (a Slurm job pending), with the scheduler's reason. */
+	| {type: 'run-queued'; n: number; worker?: string; reason: string}
 	/** A line of the run's output; `partial` lines are `\r` progress that the next line replaces. */
-	| {type: 'log'; n: number; text: string; partial: boolean}
-	| ({type: 'progress'; n: number} & Progress)
+	| {type: 'log'; n: number; text: string; partial: boolean; worker?: string}
+	| ({type: 'progress'; n: number; worker?: string} & Progress)
 	/** An experiment judged and recorded just now. */
 	| {
 			type: 'run-end';
@@ -62,7 +79,14 @@ export type LoopEvent =
 			baseline: ExperimentRecord | undefined;
 			seconds: number;
 			reason?: string;
+			worker?: string;
+			/** Re-run rows recorded with it (its confirmations). */
+			reruns?: ExperimentRecord[];
 	  }
+	/** One more run of an experiment already judged, recorded (the best re-measured at a new budget). */
+	| {type: 'rerun'; n: number; record: ExperimentRecord; seconds: number; worker?: string}
+	/** A run finished whose experiment waits for more runs before its verdict (the noise band was close). */
+	| {type: 'run-measured'; n: number; group: number; metric: number | null; seconds: number; worker?: string; detail: string}
 	/** An experiment recorded by an earlier loop, replayed once at startup so a face can show the session so far. */
 	| {
 			type: 'recorded';

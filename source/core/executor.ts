@@ -1,7 +1,6 @@
 import type {OutputLine} from './output.js';
-import type {RunResult} from './runner.js';
 import {Run} from './runner.js';
-import type {Progress} from './types.js';
+import type {Progress, Summary} from './types.js';
 
 // How an experiment's command gets run. The loop builds a RunSpec and hands
 // it to an executor; what runs it (a local process group today, a sandbox or
@@ -16,6 +15,8 @@ export type RunSpec = {
 	timeoutSeconds: number;
 	/** The run's own folder (runs/<NNNN>-<commit>/): the log goes there, and the run may write there. */
 	runDir: string;
+	/** The worker's worktree: the code the run reads, and must not change. */
+	worktree: string;
 	/** The full raw output goes here as it arrives. */
 	logPath: string;
 	onLine: (line: OutputLine) => void;
@@ -24,6 +25,26 @@ export type RunSpec = {
 	onSpawn?: (pid: number) => void;
 	/** Seconds between SIGTERM and SIGKILL when a run is ended. */
 	killGraceSeconds?: number;
+};
+
+/** What a run came to, whatever ran it. */
+export type RunResult = {
+	exitCode: number | undefined;
+	signal: string | undefined;
+	/** Why we ended it, if we did. */
+	killed: 'timeout' | 'stop' | undefined;
+	/** Could not start at all (command not found, cwd missing). */
+	spawnError: string | undefined;
+	summary: Summary | undefined;
+	/** Summary keys printed more than once with different values, with every value. */
+	conflicts: Record<string, Array<number | string>>;
+	/** The first progress line whose loss was NaN or infinite. */
+	nonFiniteLoss?: Progress;
+	failed: boolean;
+	seconds: number;
+	/** The last lines of output, for crash reports and the model. */
+	tail: string[];
+	pid: number | undefined;
 };
 
 export interface RunHandle {

@@ -10,15 +10,17 @@ export interface LoopControl {
 	/** Finish the current run, then wait for resume(). */
 	pause(): void;
 	resume(): void;
-	/** Kill the current run now: recorded as crash and reverted. */
-	stopRun(): void;
-	/** Overrule the judge for the most recent finished experiment. */
+	/** Kill the run in progress now (on one worker, or on all): recorded as a crash, stopped by hand. */
+	stopRun(worker?: string): void;
+	/** Overrule the judge on the last finished experiment (said before it acts). */
 	overrule(to: 'keep' | 'revert'): void;
 	/** New time budget (seconds) from the next run on. */
 	setBudget(seconds: number): void;
 	setModel(model: string): void;
-	/** Free text from the human: a steering note, and a chat message where a model can answer. */
+	/** Free text from the human: a steering note (a question, ending in `?`, is only answered), and a chat message where a model can answer. */
 	say(text: string): void;
+	/** A question for the agent, answered and not kept as a note (/ask). */
+	ask(text: string): void;
 	/** Remove a steering note by id; no id removes them all. */
 	removeNote(id?: number): void;
 	/** Current notes are also published as a `notes` event. */
@@ -28,10 +30,12 @@ export interface LoopControl {
 	/** Reads program.md as it is on disk now. */
 	readGoal(): string;
 	/**
-	 * Stop the loop. `finish`: let the current run end and be recorded.
-	 * `now`: kill it, record crash. Resolves when everything is written.
+	 * Stop the loop. `finish`: let the runs in progress end and be recorded.
+	 * `now`: kill them, recorded as crashes. `interrupt`: kill them and record
+	 * nothing: they run again on restart (SIGTERM, SIGHUP). Resolves when
+	 * everything is written.
 	 */
-	quit(mode: 'finish' | 'now'): Promise<void>;
+	quit(mode: 'finish' | 'now' | 'interrupt'): Promise<void>;
 	/** True while an experiment's process is running. */
 	readonly running: boolean;
 }

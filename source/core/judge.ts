@@ -1,36 +1,62 @@
-import type {RunResult} from './runner.js';
-import type {ArenaRules, ExperimentRecord, Status} from './types.js';
+import type {RunResult} from './executor.js';
+import {metricRange} from './metric.js';
+import {decide, type Reference} from './noise.js';
+import type {ArenaRules} from './types.js';
 
-export type Verdict = {status: Status; metric: number | null; memoryGb: number; reason: string};
+// What one run came to (a result, or a crash and why), and the verdict on a
+// candidate. A number is a result only if the run finished cleanly and the
+// number can be trusted: inside the metric's range, printed once, and not
+// reported after the loss went NaN.
 
-/** True when `value` beats `best` by more than the arena's minimum improvement. */
-export function improves(value: number, best: number, rules: Pick<ArenaRules, 'direction' | 'minImprovement'>): boolean {
-	return rules.direction === 'lower' ? value < best - rules.minImprovement : value > best + rules.minImprovement;
-}
+export type RunReading = {ok: true; metric: number; memoryGb: number} | {ok: false; reason: string};
 
-/**
- * Crash: could not start, killed (timeout or /stop), FAIL, non-zero exit, or
- * no finite metric. Otherwise keep when it beats the best (the first
- * experiment, the baseline, has nothing to beat), else discard.
- */
-export function judge(result: RunResult, rules: ArenaRules, best: ExperimentRecord | undefined): Verdict {
-	const crash = (reason: string): Verdict => ({status: 'crash', metric: null, memoryGb: 0, reason});
+const shown = (value: number | string): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+/** Crash: could not start, killed (timeout or /stop), FAIL, non-zero exit, no finite metric, or a metric that cannot be right. */
+export function readRun(result: RunResult, rules: ArenaRules): RunReading {
+	const crash = (reason: string): RunReading => ({ok: false, reason});
 	if (result.spawnError) return crash(result.spawnError);
 	if (result.killed === 'timeout') return crash(`killed after the ${rules.timeoutSeconds} s timeout`);
 	if (result.killed === 'stop') return crash('stopped by hand');
 	if (result.failed) return crash('the run printed FAIL (NaN or exploding loss)');
-	if (result.exitCode !== 0) {
-		return crash(result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode ?? '?'}`);
-	}
+	if (result.exitCode !== 0) return crash(result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode ?? '?'}`);
+	const twice = result.conflicts[rules.metric];
+	if (twice) return crash(`${rules.metric} was printed more than once, with different values (${twice.map(shown).join(', ')})`);
 	const raw = result.summary?.[rules.metric];
 	if (typeof raw !== 'number' || !Number.isFinite(raw)) {
 		return crash(result.summary ? `no finite ${rules.metric} in the summary` : 'no summary block (`---`) in the output');
 	}
+	if (result.nonFiniteLoss) {
+		return crash(`the loss was ${result.nonFiniteLoss.loss} at step ${result.nonFiniteLoss.step}: a ${rules.metric} reported after that is not a result`);
+	}
+	const [low, high] = metricRange(rules);
+	if (raw < low || raw > high) {
+		return crash(`${rules.metric} ${raw} is outside what it can be ([${low}, ${high}]${rules.metricRange ? ', metric_range in program.md' : ''})`);
+	}
 	const vram = result.summary?.['peak_vram_mb'];
 	const memoryGb = typeof vram === 'number' && Number.isFinite(vram) ? vram / 1024 : 0;
-	if (best?.metric === null || best === undefined) return {status: 'keep', metric: raw, memoryGb, reason: 'baseline'};
-	if (improves(raw, best.metric, rules)) {
-		return {status: 'keep', metric: raw, memoryGb, reason: `better than ${best.metric.toFixed(6)}`};
-	}
-	return {status: 'discard', metric: raw, memoryGb, reason: `not better than ${best.metric.toFixed(6)}`};
+	return {ok: true, metric: raw, memoryGb};
+}
+
+export type Verdict = {
+	status: 'keep' | 'discard' | 'crash' | 'confirm';
+	metric: number | null;
+	memoryGb: number;
+	reason: string;
+	/** The difference from the best's mean, and the noise band it had to leave (see noise.ts). */
+	delta?: number;
+	band?: number;
+};
+
+/**
+ * One run judged against the best (`reference`; none for the baseline,
+ * which has nothing to beat). `sigma`: the measured noise of one run, if
+ * any. `confirmable`: a close call may still ask for re-runs.
+ */
+export function judge(result: RunResult, rules: ArenaRules, reference: Reference | undefined, sigma?: number, confirmable = false): Verdict {
+	const reading = readRun(result, rules);
+	if (!reading.ok) return {status: 'crash', metric: null, memoryGb: 0, reason: reading.reason};
+	if (!reference) return {status: 'keep', metric: reading.metric, memoryGb: reading.memoryGb, reason: 'baseline'};
+	const decision = decide([reading.metric], reference, sigma, rules, confirmable);
+	return {status: decision.kind, metric: reading.metric, memoryGb: reading.memoryGb, reason: decision.reason, delta: decision.delta, ...(decision.band === undefined ? {} : {band: decision.band})};
 }

@@ -1,33 +1,52 @@
-import type {ExperimentRecord, Status} from './types.js';
+import {mean, pooledSigma, type Reference} from './noise.js';
+import type {RunRole, RunStatus} from './run-summary.js';
+import type {ExperimentRecord, Verdict} from './types.js';
 
-// What the session knows of its results: every record in results.tsv order,
-// the best (the last kept one: each keep beats the one before), the commit
-// the branch stands on, the baseline, and the last crash for the proposer
-// to learn from. Only the loop writes it, under the git lock.
+// What the session knows of its results: every row of results.tsv in order,
+// every run's own value (a row of a mean hides them), the best (the last
+// kept row: each keep beats the one before) and the commit the branch stands
+// on, the baseline, and the last crash for the proposer to learn from. From
+// the runs come the two numbers the judge needs at a budget: the best's
+// mean (the reference) and the noise of one run.
 
 export type LastCrash = {n: number; description: string; logTail: string};
 
+/** One run, as its summary.json tells it. */
+export type RunRecord = {
+	n: number;
+	commit: string;
+	/** The experiment it measures (its first run's number). */
+	group: number;
+	role: RunRole;
+	status: RunStatus;
+	/** This run's own value of the metric; null for a crash. */
+	value: number | null;
+	budget: number | undefined;
+};
+
 export class Ledger {
-	private list: ExperimentRecord[];
+	private rows: ExperimentRecord[];
+	private readonly runList = new Map<number, RunRecord>();
 	private bestRecord: ExperimentRecord | undefined;
 	private bestAt: string;
 	private baselineRecord: ExperimentRecord | undefined;
 	crash: LastCrash | undefined;
 
-	constructor(start: {
-		records: ExperimentRecord[];
-		best: ExperimentRecord | undefined;
-		bestCommit: string;
-		baseline: ExperimentRecord | undefined;
-	}) {
-		this.list = start.records;
-		this.bestRecord = start.best;
+	constructor(start: {records: ExperimentRecord[]; runs: RunRecord[]; bestCommit: string}) {
+		this.rows = start.records;
+		for (const run of start.runs) this.runList.set(run.n, run);
+		this.bestRecord = lastKept(this.rows);
+		this.baselineRecord = this.rows.find(r => r.status === 'keep');
 		this.bestAt = start.bestCommit;
-		this.baselineRecord = start.baseline;
 	}
 
 	get records(): readonly ExperimentRecord[] {
-		return this.list;
+		return this.rows;
+	}
+
+	/** Rows that are experiments (every row but re-runs). */
+	get experiments(): number {
+		return this.rows.filter(r => r.status !== 'rerun').length;
 	}
 
 	get best(): ExperimentRecord | undefined {
@@ -43,35 +62,73 @@ export class Ledger {
 		return this.baselineRecord;
 	}
 
-	get count(): number {
-		return this.list.length;
-	}
-
-	/** The row number the next record will have. */
+	/** The row number the next row will have. */
 	get nextRow(): number {
-		return this.list.length + 1;
+		return this.rows.length + 1;
 	}
 
-	/** Adds a judged record; a keep becomes the best (and the first keep the baseline). */
-	add(record: ExperimentRecord, commit: string): void {
-		this.list = [...this.list, record];
-		if (record.status === 'keep') {
-			this.bestRecord = record;
+	runs(): RunRecord[] {
+		return [...this.runList.values()].sort((a, b) => a.n - b.n);
+	}
+
+	/** A run that ended (measured, or decided). */
+	noteRun(run: RunRecord): void {
+		this.runList.set(run.n, run);
+	}
+
+	/** Rows appended for one decided experiment (its verdict first, then its re-runs); a keep moves the best to `commit`. */
+	add(records: readonly ExperimentRecord[], commit?: string): void {
+		this.rows = [...this.rows, ...records];
+		const verdict = records.find(r => r.status !== 'rerun');
+		if (verdict?.status === 'keep' && commit) {
+			this.bestRecord = verdict;
 			this.bestAt = commit;
-			this.baselineRecord ??= record;
+			this.baselineRecord ??= verdict;
 		}
 	}
 
-	/** A human overrule: `record` gets `status`, and the best becomes `best` standing on `bestCommit`. */
-	overrule(record: ExperimentRecord, status: Status, bestCommit: string): ExperimentRecord {
-		const changed = {...record, status};
-		this.list = this.list.map(r => (r === record ? changed : r));
-		this.bestRecord = status === 'keep' ? changed : [...this.list].reverse().find(r => r.status === 'keep');
+	/** A human overrule: `record` gets `status`, and the branch stands on `bestCommit`. */
+	overrule(record: ExperimentRecord, status: Verdict, bestCommit: string): ExperimentRecord {
+		const changed = {...record, status, overruled: true};
+		this.rows = this.rows.map(r => (r === record ? changed : r));
+		this.bestRecord = lastKept(this.rows);
 		this.bestAt = bestCommit;
 		return changed;
 	}
 
 	keptCount(): number {
-		return this.list.filter(r => r.status === 'keep').length;
+		return this.rows.filter(r => r.status === 'keep').length;
 	}
+
+	/** The best's runs at `budget` that count: finished ones, with a value. */
+	referenceValues(budget: number): number[] {
+		const best = this.bestRecord;
+		if (!best) return [];
+		return this.runs()
+			.filter(r => r.commit === best.commit && r.budget === budget && r.value !== null && r.status !== 'running' && r.status !== 'crash')
+			.map(r => r.value!);
+	}
+
+	/** The best as measured at `budget`: undefined until it has run there. */
+	reference(budget: number): Reference | undefined {
+		const values = this.referenceValues(budget);
+		return values.length === 0 ? undefined : {mean: mean(values), runs: values.length};
+	}
+
+	/** The noise of one run at `budget`, pooled over every experiment run more than once there. */
+	sigma(budget: number): number | undefined {
+		const groups = new Map<string, number[]>();
+		for (const run of this.runs()) {
+			if (run.budget !== budget || run.value === null || run.status === 'running' || run.status === 'crash') continue;
+			// Same code at the same budget: the runs of one experiment, and the best's re-runs (its reference runs) with them.
+			const key = run.commit;
+			groups.set(key, [...(groups.get(key) ?? []), run.value]);
+		}
+		return pooledSigma([...groups.values()])?.sigma;
+	}
+}
+
+function lastKept(records: readonly ExperimentRecord[]): ExperimentRecord | undefined {
+	for (let i = records.length - 1; i >= 0; i--) if (records[i]!.status === 'keep') return records[i];
+	return undefined;
 }

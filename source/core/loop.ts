@@ -1,31 +1,37 @@
-import path from 'node:path';
 import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import {parseArena} from './arena.js';
 import {ArenaWatch} from './arena-watch.js';
 import {dryRun, FilesAtCommit} from './dry-run.js';
 import {EventLog, type EventListener, type LoopEvent} from './events.js';
-import {runExperiment, type ExperimentDeps} from './experiment.js';
 import {localExecutor, type Executor, type RunHandle} from './executor.js';
 import {writeFileAtomic} from './fsutil.js';
 import {GitLock} from './git-lock.js';
 import type {LoopControl} from './intents.js';
+import {Jobs, type Job, type WorkerState} from './jobs.js';
 import {Ledger} from './ledger.js';
 import {ChatRelay, Notes} from './notes.js';
+import {Numbers} from './numbers.js';
 import {overrule} from './overrule.js';
-import {ProposalPipeline} from './pipeline.js';
 import {checkRunCommand, runArgv} from './preflight.js';
-import type {Proposal, Proposer} from './proposer.js';
-import {listRunFolders, ResultsFile} from './results.js';
-import {openSession, recover, type Session} from './session.js';
+import type {CheckResult, Machine, Proposer} from './proposer.js';
+import {ProposalQueue} from './queue.js';
+import {recover, type Pending} from './recovery.js';
+import {ResultsFile} from './results.js';
+import {openCheckout, openSession, type Session} from './session.js';
+import {filesKey, Tried} from './tried.js';
+import type {Edit} from './types.js';
+import {memoryOf} from './memory.js';
+import {Overrides} from './overrides.js';
 
 export type LoopOptions = {
 	/** The folder with program.md (inside a git repository). */
 	workspace: string;
-	/** Where results.tsv, run folders, the event log and the worktree go; default `<workspace>/runs`. */
+	/** Where results.tsv, run folders, the event log and the worktrees go; default `<workspace>/runs`. */
 	runsDir?: string;
 	tag?: string;
 	proposer: Proposer;
-	/** Stop once results.tsv has this many experiments (a restart counts what is there). */
+	/** Stop once results.tsv holds this many experiments (re-runs are not experiments; a restart counts what is there). */
 	maxExperiments?: number;
 	/** Overrides program.md's budget. */
 	budgetSeconds?: number;
@@ -34,21 +40,29 @@ export type LoopOptions = {
 	/** Extra environment for runs. */
 	env?: Record<string, string>;
 	killGraceSeconds?: number;
-	worker?: string;
-	/** How runs are run; a local process group by default. */
-	executor?: Executor;
+	/** Workers that run experiments side by side: one per GPU listed, or this many without GPUs. Default one. */
+	workers?: number;
+	gpus?: number[];
+	/** How runs are run; a local process group by default. One per worker, or one for all. */
+	executor?: Executor | ((worker: {name: string; gpu?: number}) => Executor);
+	/** Proposals kept prepared ahead (at least one per worker); default 2. */
+	queueDepth?: number;
+	/** The hardware, as proposers are told. */
+	machine?: Omit<Machine, 'workers'>;
 	/** Optional extra event sources started with the loop (GPU polling); each returns its stop function. */
 	sources?: Array<(emit: (event: LoopEvent) => void) => () => void>;
 };
 
-/** Failed proposals in a row before the loop starts waiting between tries. */
+/** Failed proposals in a row (of a proposer with no stand-in) before the loop starts waiting between tries. */
 const failuresBeforeBackoff = 3;
 
 /**
- * The research loop, as program.md tells it: run the baseline; then, for
- * ever or up to a limit, get a proposal, run it as an experiment (commit,
- * run, judge, record, keep or revert). Knows nothing of screens or of how a
- * proposal is made: it emits events and takes intents (LoopControl).
+ * The research loop, as program.md tells it: run the baseline (a few times,
+ * to measure the noise); then, on every worker, for ever or up to a limit:
+ * take a proposal, run it as an experiment, judge it against the best
+ * (re-running it when the call is close), record it, keep it or not. Knows
+ * nothing of screens or of how a proposal is made: it emits events and takes
+ * intents (LoopControl).
  */
 export class Loop implements LoopControl {
 	private readonly listeners = new Set<EventListener>();
@@ -61,18 +75,22 @@ export class Loop implements LoopControl {
 	private notes!: Notes;
 	private chat!: ChatRelay;
 	private files!: FilesAtCommit;
-	private pipeline!: ProposalPipeline;
-	private currentRun: RunHandle | undefined;
+	private numbers!: Numbers;
+	private tried!: Tried;
+	private queue!: ProposalQueue;
+	private jobs!: Jobs;
+	private overrides!: Overrides;
+	private workers: WorkerState[] = [];
+	private pending: Pending[] = [];
 	private paused = false;
-	private quitting: 'finish' | 'now' | undefined;
-	private wake: (() => void) | undefined;
-	private pendingOverrule: 'keep' | 'revert' | undefined;
+	private quitting: 'finish' | 'now' | 'interrupt' | undefined;
+	private wakers: Array<() => void> = [];
 	private finished: Promise<void> | undefined;
 
 	constructor(private readonly options: LoopOptions) {}
 
 	get running(): boolean {
-		return this.currentRun !== undefined;
+		return this.workers.some(w => w.handle !== undefined);
 	}
 
 	get runsDir(): string {
@@ -103,65 +121,150 @@ export class Loop implements LoopControl {
 		this.emit({type: 'message', level, text});
 	}
 
+	/** The workers asked for: one per GPU, else `workers` (default 1). */
+	private workerSpecs(): Array<{name: string; gpu?: number}> {
+		const gpus = this.options.gpus ?? this.arena.rules().gpus;
+		if (gpus && gpus.length > 0) return gpus.map((gpu, i) => ({name: `w${i}`, gpu}));
+		return Array.from({length: Math.max(1, this.options.workers ?? 1)}, (_, i) => ({name: `w${i}`}));
+	}
+
 	/** Opens (or resumes) the session and makes git and results.tsv agree. Throws on bad input; nothing has run yet. */
 	async setup(): Promise<void> {
 		const {options} = this;
 		this.arena = new ArenaWatch(options.workspace, options.budgetSeconds);
-		const rules = this.arena.rules();
+		let rules = this.arena.rules();
 		checkRunCommand(rules, options.workspace, options.python);
-		this.session = await openSession({
-			workspace: options.workspace,
-			runsDir: this.runsDir,
-			tag: options.tag,
-			editable: rules.editable,
-			worker: options.worker ?? 'w0',
-		});
+		this.session = await openSession({workspace: options.workspace, runsDir: this.runsDir, tag: options.tag, editable: rules.editable});
 		const {session} = this;
+		this.overrides = new Overrides(session.runsDir);
+		const budget = options.budgetSeconds ?? this.overrides.budget;
+		if (budget !== undefined) this.arena.setBudget(budget);
+		rules = this.arena.rules();
 		this.eventLog = new EventLog(path.join(session.runsDir, 'events.jsonl'));
 		this.results = new ResultsFile(session.runsDir, rules.metric);
 		const recovery = await this.lock.exclusive(() => recover(session, this.results));
 		this.ledger = new Ledger(recovery);
+		this.pending = recovery.pending;
 		this.notes = Notes.at(session.runsDir);
 		this.chat = new ChatRelay(options.proposer, this.emit);
-		this.files = new FilesAtCommit(session.worktree, session.relative);
-		this.pipeline = new ProposalPipeline({
+		this.numbers = new Numbers(session.runsDir);
+		for (const p of this.pending) this.numbers.hold(p.group);
+		const specs = this.workerSpecs();
+		this.workers = [];
+		for (const spec of specs) {
+			const checkout = await openCheckout(session, spec.name, this.ledger.bestCommit);
+			const executor = typeof options.executor === 'function' ? options.executor(spec) : (options.executor ?? localExecutor);
+			this.workers.push({
+				name: spec.name,
+				...(spec.gpu === undefined ? {} : {gpu: spec.gpu}),
+				checkout,
+				executor,
+				env: spec.gpu === undefined ? {} : {CUDA_VISIBLE_DEVICES: String(spec.gpu)},
+				handle: undefined,
+				current: undefined,
+			});
+		}
+		this.files = new FilesAtCommit(this.workers[0]!.checkout.worktree, session.relative);
+		this.tried = new Tried();
+		const commits = [...new Set(this.ledger.records.map(r => r.commit))];
+		const keys = await Tried.keysOf(session.repo, commits, rules.editable, session.relative);
+		for (const record of this.ledger.records) {
+			const key = keys.get(record.commit);
+			if (key && record.status !== 'rerun') this.tried.set(key, {n: record.n, description: record.description, state: 'tried'});
+		}
+		this.queue = new ProposalQueue({
 			proposer: options.proposer,
 			emit: this.emit,
+			numbers: this.numbers,
+			tried: this.tried,
 			inputs: () => ({
 				goal: this.arena.arena.goal,
 				rules: this.arena.rules(),
 				results: this.ledger.records,
 				notes: this.notes.all,
 				...(this.ledger.crash ? {lastCrash: this.ledger.crash} : {}),
+				history: memoryOf(session.runsDir, this.ledger.records),
+				machine: {device: 'cpu', ...options.machine, workers: this.workers.length},
 			}),
-			filesAt: commit => this.files.get(commit, this.arena.rules().editable),
-			check: (base, compile) => this.dryRun(base, compile),
-			running: () => this.running,
+			running: () => this.workers.flatMap(w => (w.current ? [{n: w.current.n, description: w.current.description, state: 'running' as const}] : [])),
+			bestCommit: () => this.ledger.bestCommit,
+			filesAt: commit => this.filesAt(commit),
+			check: (base, compile) => this.check(base, compile),
+			depth: () => Math.max(options.queueDepth ?? 2, this.workers.length),
+			graceMs: () => Math.min(3000, Math.max(250, this.arena.rules().budgetSeconds * 10)),
+			idle: () => !this.running,
+		});
+		this.jobs = new Jobs({
+			session,
+			emit: this.emit,
+			lock: this.lock,
+			results: this.results,
+			ledger: this.ledger,
+			numbers: this.numbers,
+			tried: this.tried,
+			queue: this.queue,
+			rules: () => this.arena.rules(),
+			filesAt: commit => this.filesAt(commit),
+			check: base => this.check(base, false),
+			argv: r => runArgv(r, options.python),
+			env: options.env,
+			killGraceSeconds: options.killGraceSeconds,
+			python: options.python,
+			stopping: () => this.quitting,
+			changed: () => this.changed(),
+			firstBudget: () => this.firstBudget(),
 		});
 		this.emit({
 			type: 'session',
 			tag: session.tag,
-			branch: session.branch,
+			branch: session.branchName,
 			workspace: session.workspace,
-			worktree: session.worktree.dir,
+			worktree: this.workers[0]!.checkout.worktree.dir,
 			runsDir: session.runsDir,
 			resumed: session.resumed,
 			metric: rules.metric,
 			direction: rules.direction,
 			editable: rules.editable,
 			budgetSeconds: rules.budgetSeconds,
+			budgetOverride: budget !== undefined,
 			proposer: options.proposer.name,
 			...(options.python ? {python: options.python} : {}),
+			workers: specs,
+			executor: this.workers[0]!.executor.name,
 		});
 		for (const note of recovery.notes) this.message('warn', note);
 		if (this.notes.all.length > 0) this.emit({type: 'notes', notes: this.notes.all});
 		for (const record of this.ledger.records) {
 			this.emit({type: 'recorded', n: record.n, record, best: this.ledger.best, baseline: this.ledger.baseline});
 		}
+		this.jobs.announceReference();
 	}
 
-	private dryRun(base: Readonly<Record<string, string>>, compile: boolean) {
-		return dryRun(base, {arenaDir: this.session.arenaDir, editable: this.arena.rules().editable, python: this.options.python, compile});
+	private filesAt(commit: string): Promise<Record<string, string>> {
+		return this.files.get(commit, this.arena.rules().editable);
+	}
+
+	/** The dry run, refusing also a proposal whose files repeat an experiment tried, running or prepared. */
+	private check(base: Readonly<Record<string, string>>, compile: boolean): (edits: Edit[]) => Promise<CheckResult> {
+		const rules = this.arena.rules();
+		const dry = dryRun(base, {arenaDir: this.workers[0]!.checkout.arenaDir, editable: rules.editable, python: this.options.python, compile});
+		return async edits => {
+			const result = await dry(edits);
+			if (!result.ok) return result;
+			const holder = this.tried.find(filesKey(result.files, rules.editable));
+			if (!holder) return result;
+			const what = holder.state === 'tried' ? 'was tried as' : holder.state === 'running' ? 'is running as' : 'is prepared as';
+			return {
+				ok: false,
+				reason: `these edits make the files exactly as experiment #${holder.n} (${holder.description}) had them: that idea ${what} #${holder.n}; propose something different`,
+				repeats: holder,
+			};
+		};
+	}
+
+	/** The budget of the session's first run: a row at another budget says so in results.tsv. */
+	private firstBudget(): number | undefined {
+		return this.ledger.runs().find(r => r.budget !== undefined)?.budget;
 	}
 
 	/** Runs until the limit, or until quit(). Call setup() first. */
@@ -172,158 +275,120 @@ export class Loop implements LoopControl {
 
 	private async main(): Promise<void> {
 		const stops = (this.options.sources ?? []).map(start => start(this.emit));
+		let failure: unknown;
 		try {
-			while (!this.quitting && !this.limitReached()) {
-				await this.applyOverrule();
-				if (this.paused) {
-					this.emit({type: 'state', state: 'paused'});
-					await this.sleep();
-					continue;
-				}
-				this.reloadArena();
-				if (!this.ledger.best) {
-					if (!(await this.experiment(undefined))) break;
-					continue;
-				}
-				const next = await this.pipeline.next(this.nextNumber(), this.ledger.bestCommit, () => this.quitting !== undefined);
-				if (this.quitting) break;
-				if (!next) {
-					await this.backoff();
-					continue;
-				}
-				await this.experiment(next);
-			}
+			this.queue.fill();
+			await Promise.all(this.workers.map(w => this.work(w)));
 		} catch (error) {
+			failure = error;
 			this.message('error', `the loop stopped: ${(error as Error).message}`);
-			throw error;
 		} finally {
-			this.pipeline.abort();
+			this.quitting ??= 'finish';
+			this.queue.stop();
+			for (const w of this.workers) w.handle?.stop();
 			this.chat.close();
 			for (const stop of stops) stop();
 			await this.lock.idle();
-			this.emit({type: 'state', state: 'done', detail: this.limitReached() ? 'reached the experiment limit' : 'stopped'});
+			const why = this.jobs.halted ?? (this.limitReached() ? 'reached the experiment limit' : 'stopped');
+			this.emit({type: 'state', state: 'done', detail: why});
+		}
+		if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+	}
+
+	/** One worker's loop: what to run next, then run it. */
+	private async work(worker: WorkerState): Promise<void> {
+		let saidPaused = false;
+		while (!this.quitting && !this.jobs.halted && !this.limitReached()) {
+			if (this.paused) {
+				if (!saidPaused && !this.running) this.emit({type: 'state', state: 'paused'});
+				saidPaused = true;
+				await this.changed();
+				continue;
+			}
+			saidPaused = false;
+			this.reloadArena();
+			const job = await this.next();
+			if (!job) continue;
+			await this.jobs.run(worker, job);
 		}
 	}
 
-	/**
-	 * One experiment (`undefined`: the baseline), and what follows from it.
-	 * Returns false when the loop cannot go on (the baseline crashed).
-	 */
-	private async experiment(proposal: Proposal | undefined): Promise<boolean> {
-		const rules = this.arena.rules();
-		const outcome = await runExperiment(this.experimentDeps(), proposal, rules, {
-			started: (n, handle) => {
-				this.currentRun = handle;
-				if (this.quitting === 'now') handle.stop();
-				if (!this.quitting && !this.paused && !this.lastBeforeLimit()) this.pipeline.prepare(n + 1, this.ledger.bestCommit);
-			},
-			unusable: reason => this.pipeline.failed(this.nextNumber(), reason),
-		});
-		this.currentRun = undefined;
-		if (outcome.kind === 'not-run') return true;
-		const {n, record, verdict, result} = outcome;
-		if (verdict.status === 'crash') this.ledger.crash = {n, description: record.description, logTail: result.tail.slice(-40).join('\n')};
-		this.emit({
-			type: 'run-end',
-			n,
-			record,
-			best: this.ledger.best,
-			baseline: this.ledger.baseline,
-			seconds: result.seconds,
-			reason: verdict.reason,
-		});
-		if (!proposal && verdict.status === 'crash') {
-			this.message(
-				'error',
-				`the baseline run crashed (${verdict.reason}); fix the arena before the loop can judge anything.\n` +
-					result.tail.slice(-15).join('\n'),
-			);
-			return false;
+	/** The next job for a free worker, or undefined after waiting for something to change. */
+	private async next(): Promise<Job | undefined> {
+		const resumed = this.pending.shift();
+		if (resumed) return {kind: 'resume', pending: resumed};
+		const shared = this.jobs.sharedJob();
+		if (shared === 'wait') {
+			await this.changed();
+			return undefined;
 		}
-		return true;
-	}
-
-	private experimentDeps(): ExperimentDeps {
-		const {options} = this;
-		return {
-			session: this.session,
-			ledger: this.ledger,
-			lock: this.lock,
-			results: this.results,
-			executor: options.executor ?? localExecutor,
-			emit: this.emit,
-			filesAt: commit => this.files.get(commit, this.arena.rules().editable),
-			check: base => this.dryRun(base, false),
-			nextNumber: () => this.nextNumber(),
-			argv: rules => runArgv(rules, options.python),
-			env: options.env,
-			killGraceSeconds: options.killGraceSeconds,
-			worker: options.worker ?? 'w0',
-			python: options.python,
-		};
+		if (shared) return shared;
+		if (this.startedLimitReached()) {
+			await this.changed();
+			return undefined;
+		}
+		const ready = await this.queue.take();
+		if (!ready) {
+			await this.backoff();
+			return undefined;
+		}
+		if (this.quitting || this.paused || this.startedLimitReached()) {
+			this.numbers.release(ready.n);
+			return undefined;
+		}
+		return {kind: 'candidate', ready};
 	}
 
 	private limitReached(): boolean {
 		const max = this.options.maxExperiments;
-		return max !== undefined && this.ledger.count >= max;
+		return max !== undefined && this.ledger.experiments >= max;
 	}
 
-	/** The run about to start is the last the limit allows: nothing to prepare after it. */
-	private lastBeforeLimit(): boolean {
+	/** No new experiment may start: the ones recorded and the ones under way reach the limit. */
+	private startedLimitReached(): boolean {
 		const max = this.options.maxExperiments;
-		return max !== undefined && this.ledger.count + 1 >= max;
+		return max !== undefined && this.ledger.experiments + this.jobs.experimentsUnderWay() >= max;
 	}
 
-	private nextNumber(): number {
-		const folders = listRunFolders(this.session.runsDir);
-		return Math.max(this.ledger.count, ...folders.map(f => f.n)) + 1;
-	}
-
-	/** Waits for an intent (resume, quit) or a timeout. */
-	private sleep(ms?: number): Promise<void> {
+	/** Resolves at the next change that may free work: a result, an intent, a timeout. */
+	private changed(ms = 60_000): Promise<void> {
 		return new Promise(resolve => {
-			let timer: NodeJS.Timeout | undefined;
-			const done = (): void => {
-				if (timer) clearTimeout(timer);
-				if (this.wake === done) this.wake = undefined;
+			const timer = setTimeout(done, ms);
+			const self = this;
+			function done(): void {
+				clearTimeout(timer);
+				self.wakers = self.wakers.filter(w => w !== done);
 				resolve();
-			};
-			if (ms !== undefined) timer = setTimeout(done, ms);
-			this.wake = done;
+			}
+			this.wakers.push(done);
 		});
 	}
 
 	private poke(): void {
-		this.wake?.();
+		for (const wake of [...this.wakers]) wake();
 	}
 
 	private async backoff(): Promise<void> {
-		const failures = this.pipeline.failuresInARow;
-		if (failures < failuresBeforeBackoff) return;
+		const failures = this.queue.failuresInARow;
+		if (failures < failuresBeforeBackoff || this.quitting) return;
 		const seconds = Math.min(300, 10 * 2 ** (failures - failuresBeforeBackoff));
 		this.emit({type: 'state', state: 'waiting', detail: `${failures} failed proposals in a row; next try in ${seconds} s`});
-		await this.sleep(seconds * 1000);
+		await this.changed(seconds * 1000);
 	}
 
 	private reloadArena(): void {
-		const problem = this.arena.reload(this.session.arenaDir, () => this.files.clear());
+		const before = this.arena.rules().budgetSeconds;
+		const problem = this.arena.reload(this.workers[0]!.checkout.arenaDir, () => this.files.clear());
 		if (problem) this.message('warn', problem);
-	}
-
-	/** A human overrule of the latest result, taken at a point where no run holds the branch. */
-	private async applyOverrule(): Promise<void> {
-		const to = this.pendingOverrule;
-		if (!to || this.currentRun) return;
-		this.pendingOverrule = undefined;
-		await this.lock.exclusive(() => overrule({session: this.session, ledger: this.ledger, results: this.results, emit: this.emit}, to));
+		if (this.arena.rules().budgetSeconds !== before) this.jobs.budgetChanged();
 	}
 
 	// ---- intents ----
 
 	pause(): void {
 		this.paused = true;
-		this.message('info', this.currentRun ? 'pausing after this run' : 'paused');
-		if (!this.currentRun) this.pipeline.abort();
+		this.message('info', this.running ? 'pausing after the runs in progress' : 'paused');
+		this.queue.abort();
 		this.poke();
 	}
 
@@ -334,38 +399,67 @@ export class Loop implements LoopControl {
 		this.poke();
 	}
 
-	stopRun(): void {
-		if (!this.currentRun) return this.message('warn', 'no run in progress');
-		this.message('info', 'stopping this run; it will be recorded as crash');
-		this.currentRun.stop();
+	stopRun(worker?: string): void {
+		const targets = this.workers.filter(w => w.handle && (worker === undefined || w.name === worker));
+		if (targets.length === 0) return this.message('warn', 'no run in progress');
+		for (const w of targets) {
+			this.message('info', `stopping experiment ${w.current?.n ?? '?'}${this.workers.length > 1 ? ` on ${w.name}` : ''}; it will be recorded as stopped by hand`);
+			w.handle!.stop();
+		}
 	}
 
 	overrule(to: 'keep' | 'revert'): void {
-		this.pendingOverrule = to;
-		if (this.currentRun) this.message('info', `/${to} will apply once this run ends`);
-		else void this.applyOverrule();
+		void this.lock.exclusive(() => overrule({session: this.session, ledger: this.ledger, results: this.results, emit: this.emit}, to)).then(() => this.poke());
 	}
 
 	setBudget(seconds: number): void {
 		if (!Number.isFinite(seconds) || seconds <= 0) return this.message('warn', '/budget takes a number of seconds above 0');
 		this.arena.setBudget(seconds);
+		this.overrides.setBudget(seconds);
 		this.emit({type: 'budget-changed', seconds});
-		this.message('info', `time budget ${seconds} s from the next run on`);
+		this.message('info', `time budget ${seconds} s from the next run on; the best is re-run at it before anything is compared`);
+		this.jobs.budgetChanged();
+		this.poke();
 	}
 
 	setModel(model: string): void {
 		const proposer = this.options.proposer;
-		if (!proposer.setModel) return this.message('warn', `the ${proposer.name} proposer has no model to change`);
-		proposer.setModel(model);
-		this.emit({type: 'model-changed', model});
+		const setModel = proposer.setModel?.bind(proposer);
+		if (!setModel) return this.message('warn', `the ${proposer.name} proposer has no model to change`);
+		const apply = (): void => {
+			setModel(model);
+			this.emit({type: 'model-changed', model});
+			this.queue.refresh();
+		};
+		if (!proposer.checkModel) return apply();
+		void proposer.checkModel(model, AbortSignal.timeout(15_000)).then(
+			answer => {
+				if (!answer.ok) return this.message('warn', `/model ${model}: ${answer.message}; the model stays ${proposer.model ?? 'as it was'}`);
+				apply();
+				this.message('info', `model ${model}${answer.detail ? ` (${answer.detail})` : ''}`);
+			},
+			(error: unknown) => this.message('warn', `/model ${model}: could not ask the server (${(error as Error).message})`),
+		);
 	}
 
 	say(text: string): void {
 		const clean = text.trim();
 		if (!clean) return;
-		this.notes.add(clean);
 		this.emit({type: 'chat', role: 'user', text: clean, done: true});
-		this.emit({type: 'notes', notes: this.notes.all});
+		const question = clean.endsWith('?');
+		if (!question) {
+			this.notes.add(clean);
+			this.emit({type: 'notes', notes: this.notes.all});
+			this.queue.refresh();
+		}
+		this.chat.ask(clean, () => ({goal: this.arena.arena.goal, results: this.ledger.records, notes: this.notes.all}));
+	}
+
+	ask(text: string): void {
+		const clean = text.trim();
+		if (!clean) return;
+		this.emit({type: 'chat', role: 'user', text: clean, done: true});
+		if (!this.chat.available) return this.message('warn', `the ${this.options.proposer.name} proposer has no model to answer; plain text becomes a steering note`);
 		this.chat.ask(clean, () => ({goal: this.arena.arena.goal, results: this.ledger.records, notes: this.notes.all}));
 	}
 
@@ -394,16 +488,15 @@ export class Loop implements LoopControl {
 		return Promise.resolve();
 	}
 
-	async quit(mode: 'finish' | 'now'): Promise<void> {
-		if (this.quitting !== 'now') this.quitting = mode;
-		this.emit({
-			type: 'state',
-			state: 'stopping',
-			detail: mode === 'now' ? 'stopping the run now' : this.currentRun ? 'finishing this run' : 'stopping',
-		});
-		this.pipeline?.abort();
-		if (mode === 'now') this.currentRun?.stop();
+	async quit(mode: 'finish' | 'now' | 'interrupt'): Promise<void> {
+		if (this.quitting === undefined || mode !== 'finish') this.quitting = mode;
+		const detail = mode === 'finish' ? (this.running ? 'finishing the runs in progress' : 'stopping') : mode === 'now' ? 'stopping the runs now' : 'interrupted: the runs in progress will run again on restart';
+		this.emit({type: 'state', state: 'stopping', detail});
+		this.queue?.stop();
+		if (mode !== 'finish') for (const w of this.workers) w.handle?.stop();
 		this.poke();
 		if (this.finished) await this.finished;
 	}
 }
+
+export type {RunHandle};

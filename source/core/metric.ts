@@ -4,6 +4,19 @@ import type {ArenaRules, Direction} from './types.js';
 // written: the judge, the prompt, the screen and the printer all ask here, so
 // they can never disagree about what "better" means.
 
+/** The values a metric can take: program.md's `metric_range`, else [0, ∞) for what counts bits, losses or perplexity, else anything. */
+export function metricRange(rules: Pick<ArenaRules, 'metric' | 'metricRange'>): [number, number] {
+	if (rules.metricRange) return rules.metricRange;
+	if (/bpb|bits|loss|perplexity|ppl|nll|mse|mae/i.test(rules.metric)) return [0, Infinity];
+	return [-Infinity, Infinity];
+}
+
+/** Fixed six decimals as autoresearch writes them, also where JavaScript would switch to an exponent (1e21 and up). */
+export function fixed6(value: number): string {
+	if (!Number.isFinite(value) || Math.abs(value) < 1e21) return value.toFixed(6);
+	return `${BigInt(Math.round(value)).toString()}.000000`;
+}
+
 /** True when `a` is strictly better than `b`. */
 export function better(direction: Direction): (a: number, b: number) => boolean {
 	return direction === 'lower' ? (a, b) => a < b : (a, b) => a > b;
@@ -19,9 +32,13 @@ export function gain(direction: Direction, value: number, reference: number): nu
 	return direction === 'lower' ? reference - value : value - reference;
 }
 
-/** True when `value` beats `best` by more than the arena's minimum improvement. */
-export function improves(value: number, best: number, rules: Pick<ArenaRules, 'direction' | 'minImprovement'>): boolean {
-	return gain(rules.direction, value, best) > rules.minImprovement;
+/**
+ * True when `value` beats `best` by more than `by`: `value < best - by` when
+ * lower is better (written so, not as a difference, so that 0.99 does not beat
+ * 1.0 by more than 0.01 through rounding).
+ */
+export function improves(value: number, best: number, direction: Direction, by: number): boolean {
+	return direction === 'lower' ? value < best - by : value > best + by;
 }
 
 /**
@@ -31,7 +48,7 @@ export function improves(value: number, best: number, rules: Pick<ArenaRules, 'd
  */
 export function formatMetric(value: number | null | undefined, style: 'full' | 'short' = 'full'): string {
 	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
-	if (style === 'full') return value.toFixed(6);
+	if (style === 'full') return fixed6(value);
 	const abs = Math.abs(value);
 	if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
 	return value.toFixed(abs >= 100 ? 2 : 4);

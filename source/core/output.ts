@@ -95,12 +95,20 @@ export function parseProgress(text: string): Progress | undefined {
 
 const summaryLine = /^([A-Za-z_][\w.-]*):\s+(\S.*?)\s*$/;
 
+function numberOf(raw: string, parsed: number): number {
+	if (Number.isFinite(parsed)) return parsed;
+	const t = raw.toLowerCase();
+	return t.includes('nan') ? Number.NaN : t.startsWith('-') ? -Infinity : Infinity;
+}
+
 /**
  * Collects the summary block: `key: value` lines after the last `---` line.
  * Feed it whole lines; it keeps only what follows the latest separator.
  */
 export class SummaryReader {
 	private current: Summary | undefined;
+	/** Every value each key was given in any summary block, in order: a metric printed twice with two values is not a result. */
+	private readonly seen = new Map<string, Array<number | string>>();
 	failed = false;
 
 	push(line: string): void {
@@ -113,9 +121,29 @@ export class SummaryReader {
 		if (!this.current) return;
 		const m = summaryLine.exec(text);
 		if (!m) return;
-		const value = m[2]!;
-		const n = Number(value.replace(/,/g, ''));
-		this.current[m[1]!] = value !== '' && Number.isFinite(n) ? n : value;
+		const raw = m[2]!;
+		const n = Number(raw.replace(/,/g, ''));
+		// `nan` and `inf` parse as numbers too (Number('Infinity')), so a non-finite metric is seen as one.
+		const value = raw !== '' && (Number.isFinite(n) || /^[-+]?(nan|inf(inity)?)$/i.test(raw)) ? numberOf(raw, n) : raw;
+		this.current[m[1]!] = value;
+		this.seen.set(m[1]!, [...(this.seen.get(m[1]!) ?? []), value]);
+	}
+
+	/** Every key printed with more than one value. */
+	allConflicts(): Record<string, Array<number | string>> {
+		const out: Record<string, Array<number | string>> = {};
+		for (const key of this.seen.keys()) {
+			const values = this.conflicts(key);
+			if (values) out[key] = values;
+		}
+		return out;
+	}
+
+	/** The distinct values `key` was printed with, when more than one. */
+	conflicts(key: string): Array<number | string> | undefined {
+		const values = this.seen.get(key) ?? [];
+		const distinct = values.filter((v, i) => values.findIndex(w => Object.is(w, v) || w === v) === i);
+		return distinct.length > 1 ? distinct : undefined;
 	}
 
 	get summary(): Summary | undefined {
@@ -131,6 +159,8 @@ export class OutputParser {
 	private lines = new TerminalLines();
 	private lastPartial: string | undefined;
 	readonly summary = new SummaryReader();
+	/** The first progress reading whose loss was not a finite number: a result printed after it is not one. */
+	nonFiniteLoss: Progress | undefined;
 
 	constructor(private readonly on: {line?: (line: OutputLine) => void; progress?: (progress: Progress) => void}) {}
 
@@ -151,7 +181,10 @@ export class OutputParser {
 		this.lastPartial = line.partial ? line.text : undefined;
 		if (!repeat) {
 			const progress = parseProgress(line.text);
-			if (progress) this.on.progress?.(progress);
+			if (progress) {
+				if (!Number.isFinite(progress.loss)) this.nonFiniteLoss ??= progress;
+				this.on.progress?.(progress);
+			}
 		}
 		if (!line.partial) this.summary.push(line.text);
 		this.on.line?.(line);
@@ -159,10 +192,10 @@ export class OutputParser {
 }
 
 /** Parses a whole output at once (tests, resume). */
-export function parseOutput(output: string): {summary: Summary | undefined; failed: boolean; progress: Progress[]} {
+export function parseOutput(output: string): {summary: Summary | undefined; failed: boolean; progress: Progress[]; parser: OutputParser} {
 	const progress: Progress[] = [];
 	const parser = new OutputParser({progress: p => progress.push(p)});
 	parser.feed(output);
 	parser.end();
-	return {summary: parser.summary.summary, failed: parser.summary.failed, progress};
+	return {summary: parser.summary.summary, failed: parser.summary.failed, progress, parser};
 }

@@ -1,13 +1,14 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {appendLine, writeFileAtomic} from './fsutil.js';
+import {fixed6} from './metric.js';
 import {oneLine} from './sanitize.js';
 import type {ExperimentRecord, Status} from './types.js';
 
 // runs/results.tsv keeps autoresearch's five columns so existing notebooks
 // read it; runs/<NNNN>-<commit>/ keeps everything else about an experiment.
 
-const statuses = new Set<Status>(['keep', 'discard', 'crash']);
+const statuses = new Set<Status>(['keep', 'discard', 'crash', 'rerun']);
 
 export function resultsHeader(metric: string): string {
 	return `commit\t${metric}\tmemory_gb\tstatus\tdescription`;
@@ -20,7 +21,7 @@ export function cleanDescription(text: string): string {
 
 export function formatRow(record: ExperimentRecord): string {
 	const metric = record.metric === null ? 0 : record.metric;
-	return [record.commit, metric.toFixed(6), record.memoryGb.toFixed(1), record.status, cleanDescription(record.description)].join('\t');
+	return [record.commit, fixed6(metric), record.memoryGb.toFixed(1), record.status, cleanDescription(record.description)].join('\t');
 }
 
 export type LoadedResults = {
@@ -84,10 +85,27 @@ export class ResultsFile {
 		return {records, problems};
 	}
 
-	append(record: ExperimentRecord): void {
+	/**
+	 * A last line without its newline was torn by a kill mid-write: appending
+	 * after it would glue the next row onto it. It is moved to a file of its
+	 * own beside results.tsv (returned) and cut from the end.
+	 */
+	setAsideTornTail(): string | undefined {
+		if (!existsSync(this.path)) return undefined;
+		const text = readFileSync(this.path, 'utf8');
+		if (text === '' || text.endsWith('\n')) return undefined;
+		const cut = text.lastIndexOf('\n') + 1;
+		const aside = path.join(this.runsDir, `results.torn-${new Date().toISOString().replace(/[:.]/g, '-')}.tsv`);
+		writeFileAtomic(aside, text.slice(cut) + '\n');
+		writeFileAtomic(this.path, cut === 0 ? resultsHeader(this.metric) + '\n' : text.slice(0, cut));
+		return aside;
+	}
+
+	/** Appends rows in one write: an experiment's verdict and its re-runs land together or not at all. */
+	append(...records: ExperimentRecord[]): void {
 		mkdirSync(this.runsDir, {recursive: true});
 		if (!existsSync(this.path)) writeFileAtomic(this.path, resultsHeader(this.metric) + '\n');
-		appendLine(this.path, formatRow(record));
+		appendLine(this.path, records.map(formatRow).join('\n'));
 	}
 
 	/**
@@ -100,7 +118,7 @@ export class ResultsFile {
 		let found = false;
 		for (let i = lines.length - 1; i >= 1 && !found; i--) {
 			const cols = lines[i]!.split('\t');
-			if (cols[0] === commit && cols.length >= 5) {
+			if (cols[0] === commit && cols.length >= 5 && cols[3] !== 'rerun') {
 				cols[3] = status;
 				lines[i] = cols.join('\t');
 				found = true;

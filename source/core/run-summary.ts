@@ -8,13 +8,38 @@ import type {Status, Summary} from './types.js';
 // (claimed, started, judged, overruled), so a restart after kill -9 reads
 // either the step before or the step after, and knows which.
 
+/** Why a run was made. */
+export type RunRole = 'baseline' | 'candidate' | 'confirm' | 'reference';
+
+/**
+ * `running` while the command runs (a restart that finds it knows the loop
+ * died mid-run); `measured` once it ran but its experiment awaits a verdict
+ * (re-runs to come); then the verdict, or `rerun` for the runs after the first.
+ */
+export type RunStatus = 'running' | 'measured' | Status;
+
 export type RunSummary = {
 	n: number;
 	commit: string;
+	/** The full hash, and the best it was tried on top of. */
+	commit_full?: string;
 	parent?: string;
-	/** `running` until judged; a restart that finds it so knows the loop died mid-run. */
-	status: 'running' | Status;
+	parent_full?: string;
+	status: RunStatus;
 	description: string;
+	role?: RunRole;
+	/** The experiment this run measures: the number of its first run (its own number for a first run). */
+	group?: number;
+	/** This run's own value of the metric; `metric` is the judged one (the mean of the runs, on a first run). */
+	run_metric?: number | null;
+	/** Runs the judged metric is the mean of. */
+	runs?: number;
+	/** The judged metric less the best's mean, the noise band it had to leave, and the noise (one run's standard deviation) used. */
+	delta?: number;
+	band?: number;
+	sigma?: number;
+	/** Times this run was interrupted (the loop stopped or was killed) and started again. */
+	interrupted?: number;
 	started_at?: string;
 	/** The run's process (group) id while it runs, for ending a run a killed loop left behind. */
 	pid?: number;
@@ -34,6 +59,7 @@ export type RunSummary = {
 	timeout_seconds?: number;
 	seconds?: number;
 	ended_at?: string;
+	decided_at?: string;
 	worker?: string;
 	python?: string;
 	overruled?: {from: Status; to: Status; at: string};

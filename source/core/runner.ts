@@ -2,7 +2,8 @@ import {closeSync, openSync, readFileSync, writeSync} from 'node:fs';
 import {StringDecoder} from 'node:string_decoder';
 import {exec} from './exec.js';
 import {OutputParser, type OutputLine} from './output.js';
-import type {Progress, Summary} from './types.js';
+import type {RunResult} from './executor.js';
+import type {Progress} from './types.js';
 
 export type RunOptions = {
 	argv: string[];
@@ -17,21 +18,6 @@ export type RunOptions = {
 	killGraceSeconds?: number;
 	/** Told the process group's id once it exists, so a restart can end a run its killed parent left behind. */
 	onSpawn?: (pid: number) => void;
-};
-
-export type RunResult = {
-	exitCode: number | undefined;
-	signal: string | undefined;
-	/** Why we ended it, if we did. */
-	killed: 'timeout' | 'stop' | undefined;
-	/** Could not start at all (command not found, cwd missing). */
-	spawnError: string | undefined;
-	summary: Summary | undefined;
-	failed: boolean;
-	seconds: number;
-	/** The last lines of output, for crash reports and the model. */
-	tail: string[];
-	pid: number | undefined;
 };
 
 const tailLines = 60;
@@ -146,6 +132,8 @@ export class Run {
 			killed: this.stopReason,
 			spawnError,
 			summary: parser.summary.summary,
+			conflicts: parser.summary.allConflicts(),
+			...(parser.nonFiniteLoss ? {nonFiniteLoss: parser.nonFiniteLoss} : {}),
 			failed: parser.summary.failed,
 			seconds: (performance.now() - started) / 1000,
 			tail,

@@ -67,6 +67,8 @@ export type ExperimentRecord = {
 	worker?: string;
 	/** For a re-run: the experiment it re-runs. */
 	of?: number;
+	/** A human overruled the judge on it. */
+	overruled?: boolean;
 };
 
 export type Edit = {

@@ -89,38 +89,69 @@ export function excludeFromRepo(repo: string, gitDir: string, target: string): v
 	appendFileSync(excludeFile, `${existing === '' || existing.endsWith('\n') ? '' : '\n'}# nightshift's results\n${line}\n`);
 }
 
+/**
+ * One worker's checkout. It stands on a detached HEAD: a proposal is
+ * committed there, on top of the best, and the session branch moves (in
+ * Branch) only when that commit is kept. So several worktrees can work on
+ * one branch, and a discard needs no reset of the branch.
+ */
 export class Worktree {
 	private identity: string[] = [];
 
-	private constructor(
-		readonly dir: string,
-		readonly branch: string,
-	) {}
+	private constructor(readonly dir: string) {}
 
 	/**
-	 * Opens the session's worktree, creating the branch at the user's HEAD
-	 * and the worktree as needed. An existing one is reused as it is.
+	 * Opens a worker's worktree, adding it at `start` when it is not there.
+	 * One left on a branch by an earlier nightshift is detached where it stands.
 	 */
-	static async open(repo: string, dir: string, branch: string): Promise<{worktree: Worktree; createdBranch: boolean}> {
-		let createdBranch = false;
-		const exists = await git(repo, ['branch', '--list', branch]).then(out => out.trim() !== '');
-		const registered = existsSync(path.join(dir, '.git'));
-		if (!registered) {
+	static async open(repo: string, dir: string, start: string): Promise<Worktree> {
+		if (!existsSync(path.join(dir, '.git'))) {
 			await git(repo, ['worktree', 'prune']);
 			mkdirSync(path.dirname(dir), {recursive: true});
-			if (exists) await git(repo, ['worktree', 'add', '-q', dir, branch]);
-			else {
-				await git(repo, ['worktree', 'add', '-q', '-b', branch, dir, 'HEAD']);
-				createdBranch = true;
-			}
+			await git(repo, ['worktree', 'add', '-q', '--detach', dir, start]);
+		} else if ((await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])) !== 'HEAD') {
+			await git(dir, ['checkout', '-q', '--detach']);
 		}
-		const worktree = new Worktree(dir, branch);
-		const current = await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
-		if (current !== branch) {
-			throw new GitError(`${dir} is on ${current}, not on the session branch ${branch}; move or remove it`);
-		}
+		const worktree = new Worktree(dir);
 		worktree.identity = await identityArgs(dir);
-		return {worktree, createdBranch};
+		return worktree;
+	}
+
+	/** Puts the worktree at `commit`, tracked files as committed (untracked files, e.g. caches, stay). */
+	async checkout(commit: string): Promise<void> {
+		await git(this.dir, ['checkout', '-q', '--detach', '--force', commit]);
+	}
+
+	/**
+	 * Applies `commit`'s change on top of `onto` and commits it with the same
+	 * message: a result built on an older best, carried to the new one.
+	 * Undefined (and the worktree left at `onto`) when it does not apply.
+	 */
+	async carry(commit: string, onto: string, note: string): Promise<string | undefined> {
+		await this.checkout(onto);
+		try {
+			await git(this.dir, ['cherry-pick', '--no-commit', commit]);
+		} catch {
+			await git(this.dir, ['cherry-pick', '--abort']).catch(() => undefined);
+			await this.resetHard(onto);
+			return undefined;
+		}
+		if ((await git(this.dir, ['diff', '--cached', '--name-only'])).trim() === '') {
+			await this.resetHard(onto);
+			return undefined;
+		}
+		const message = (await git(this.dir, ['log', '-1', '--format=%B', commit])).trimEnd();
+		await git(this.dir, [...this.identity, 'commit', '-q', '--no-verify', '-F', '-'], `${message}\n\nnightshift: ${note}`);
+		return this.head();
+	}
+
+	/** Tracked files that differ from HEAD (a run that wrote into its own code). */
+	async changedFiles(): Promise<string[]> {
+		const out = await git(this.dir, ['status', '--porcelain', '-z', '--untracked-files=no']);
+		return out
+			.split('\0')
+			.filter(Boolean)
+			.map(entry => entry.slice(3));
 	}
 
 	async head(): Promise<string> {
@@ -128,7 +159,7 @@ export class Worktree {
 	}
 
 	async isDirty(): Promise<boolean> {
-		return (await git(this.dir, ['status', '--porcelain', '--untracked-files=no'])).trim() !== '';
+		return (await this.changedFiles()).length > 0;
 	}
 
 	/** Commits the given paths; returns the new commit's full hash. */
@@ -165,5 +196,38 @@ export class Worktree {
 	/** File contents at a commit, for proposing against the best so far. */
 	async show(commit: string, file: string): Promise<string> {
 		return git(this.dir, ['show', `${commit}:${file}`], undefined, true);
+	}
+}
+
+/**
+ * The session branch, `autoresearch/<tag>`: a linear history in which every
+ * commit was measured as it stands there and beat the one before. It moves
+ * only by compare-and-swap, so no step can move it from a state it did not see.
+ */
+export class Branch {
+	readonly ref: string;
+
+	constructor(
+		readonly repo: string,
+		readonly name: string,
+	) {
+		this.ref = `refs/heads/${name}`;
+	}
+
+	async exists(): Promise<boolean> {
+		return (await git(this.repo, ['branch', '--list', this.name])).trim() !== '';
+	}
+
+	async head(): Promise<string> {
+		return git(this.repo, ['rev-parse', '--verify', `${this.ref}^{commit}`]);
+	}
+
+	async create(at: string): Promise<void> {
+		await git(this.repo, ['branch', this.name, at]);
+	}
+
+	/** Moves the branch from `from` to `to`; fails (GitError) if it is not at `from`. */
+	async move(to: string, from: string): Promise<void> {
+		await git(this.repo, ['update-ref', '-m', 'nightshift', this.ref, to, from]);
 	}
 }

@@ -20,6 +20,11 @@ function delta(record: ExperimentRecord, baseline: ExperimentRecord | undefined)
 	return ` (${formatDelta(record.metric - baseline.metric)} vs baseline)`;
 }
 
+/** Which worker, when there are several. */
+function workerTag(several: boolean): (worker: string | undefined) => string {
+	return worker => (several && worker ? ` [${worker}]` : '');
+}
+
 /** Returns the listener that prints; call it with every loop event. */
 export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void {
 	const every = (options.progressEvery ?? 10) * 1000;
@@ -28,9 +33,11 @@ export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void
 	let lastPartial = 0;
 	const out = (text: string): void => options.write(sanitize(text));
 	const quiet = (): void => undefined;
+	let who = workerTag(false);
 
 	const plain: EventHandlers = {
 		session: event => {
+			who = workerTag((event.workers?.length ?? 1) > 1);
 			out(
 				`session ${event.tag} on ${event.branch}${event.resumed ? ' (resumed)' : ''}: ${event.metric}, ${event.direction} is better; budget ${event.budgetSeconds} s; proposer ${event.proposer}${event.python ? `; python ${event.python}` : ''}`,
 			);
@@ -47,7 +54,7 @@ export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void
 		'proposal-failed': event => out(`#${event.n} proposal failed: ${event.reason}`),
 		'run-start': event => {
 			lastProgress = 0;
-			out(`#${event.n} run ${event.commit}: ${event.description} (budget ${event.budgetSeconds} s)`);
+			out(`#${event.n} run ${event.commit}${who(event.worker)}: ${event.description} (budget ${event.budgetSeconds} s)`);
 		},
 		progress: event => {
 			const t = now();
@@ -60,13 +67,20 @@ export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void
 		},
 		'run-end': event => {
 			const r = event.record;
-			out(
-				`#${event.n} ${r.status} ${formatMetric(r.metric)}${delta(r, event.baseline)} in ${event.seconds.toFixed(1)} s${
-					r.status === 'crash' && event.reason ? ` (${event.reason})` : ''
-				}; best ${formatMetric(event.best?.metric)}: ${r.description}`,
-			);
+			const runs = r.runs !== undefined && r.runs > 1 ? `, ${r.runs} runs` : '';
+			const band = r.delta !== undefined && r.status !== 'crash' ? ` (${formatDelta(r.delta, 'short')}${r.band === undefined ? '' : ` ± ${formatMetric(r.band, 'short')}`} vs best${runs})` : delta(r, event.baseline);
+			const why = r.status === 'crash' || r.status === 'discard' ? (event.reason ? `: ${event.reason}` : '') : '';
+			out(`#${event.n} ${r.status} ${formatMetric(r.metric)}${band} in ${event.seconds.toFixed(1)} s${who(event.worker)}${why}; ${r.description}`);
+			if (event.best) out(`   best #${event.best.n} ${formatMetric(event.best.metric)}: ${event.best.description}`);
 		},
 		recorded: quiet,
+		rerun: event => out(`#${event.n} ${event.record.description}: ${formatMetric(event.record.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}`),
+		reference: event =>
+			out(
+				`judging at ${event.budgetSeconds} s against the best's mean ${formatMetric(event.mean)} over ${event.runs} run${event.runs === 1 ? '' : 's'}${event.sigma === undefined ? '' : `; noise of one run ±${formatMetric(event.sigma, 'short')}`}`,
+			),
+		'run-queued': event => out(`#${event.n} queued${who(event.worker)}: ${event.reason}`),
+		'run-measured': event => out(`#${event.group} run #${event.n}: ${formatMetric(event.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}; ${event.detail}`),
 		overrule: event => out(`#${event.n} overruled by hand: ${event.from} -> ${event.to}`),
 		notes: event => out(event.notes.length === 0 ? 'notes: none' : `notes: ${event.notes.map(n => `[${n.id}] ${n.text}`).join('; ')}`),
 		chat: event => {

@@ -103,7 +103,7 @@ export class UiStore {
 	/** An experiment's row as recorded (a run that ended, one replayed at startup, or an overrule), and the best it leaves. */
 	private settle(n: number, record: ExperimentRecord, seconds: number | undefined, best: ExperimentRecord | undefined, baseline: ExperimentRecord | undefined): void {
 		const m = this.cheap;
-		const at = m.experiments.findIndex(e => e.commit === record.commit);
+		const at = m.experiments.findIndex(e => e.n === n);
 		const experiment: Experiment = {
 			...record,
 			n,
@@ -217,7 +217,20 @@ export class UiStore {
 			this.loss = pushPoint(this.loss, {step: e.step, loss: e.loss, ...(Number.isFinite(frac) && frac > 0 ? {frac} : {})});
 			this.lossDirty = true;
 		},
-		'run-end': e => this.settle(e.n, e.record, e.seconds, e.best, e.baseline),
+		'run-end': e => {
+			for (const rerun of e.reruns ?? []) this.settle(rerun.n, rerun, undefined, e.best, e.baseline);
+			this.settle(e.n, e.record, e.seconds, e.best, e.baseline);
+		},
+		rerun: e => this.settle(e.n, e.record, e.seconds, this.cheap.best, this.cheap.baseline),
+		reference: () => undefined,
+		'run-queued': e => {
+			this.cheap.detail = sanitize(`#${e.n} queued: ${e.reason}`);
+		},
+		'run-measured': e => {
+			const m = this.cheap;
+			if (m.run?.n === e.n || m.run?.n === e.group) m.run = undefined;
+			this.agent.add({kind: 'info', text: `#${e.group}: ${sanitize(e.detail)}`});
+		},
 		recorded: e => this.settle(e.n, e.record, 0, e.best, e.baseline),
 		overrule: e => {
 			this.agent.add({kind: 'info', text: `#${e.n} overruled by hand: ${e.from} -> ${e.to}`});

@@ -16,6 +16,9 @@ describe('program.md', () => {
 			timeoutSeconds: 120,
 			minImprovement: 0.001,
 			model: 'qwen3-coder:30b',
+			judge: 'noise',
+			baselineRuns: 3,
+			confirmRuns: 2,
 		});
 		expect(arena.goal).toBe('# Goal\nDo well.');
 		expect(arena.hasFrontMatter).toBe(true);

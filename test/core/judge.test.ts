@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {judge} from '../../source/core/judge.js';
-import type {RunResult} from '../../source/core/runner.js';
-import type {ArenaRules, Direction, ExperimentRecord} from '../../source/core/types.js';
+import type {RunResult} from '../../source/core/executor.js';
+import type {Reference} from '../../source/core/noise.js';
+import type {ArenaRules, Direction} from '../../source/core/types.js';
 
 const rules = (direction: Direction, minImprovement: number): ArenaRules => ({
 	editable: ['train.py'],
@@ -12,6 +13,9 @@ const rules = (direction: Direction, minImprovement: number): ArenaRules => ({
 	budgetSeconds: 60,
 	timeoutSeconds: 180,
 	minImprovement,
+	judge: 'noise',
+	baselineRuns: 3,
+	confirmRuns: 2,
 });
 
 const finished = (metric: number): RunResult => ({
@@ -20,13 +24,15 @@ const finished = (metric: number): RunResult => ({
 	killed: undefined,
 	spawnError: undefined,
 	summary: {val_bpb: metric, peak_vram_mb: 2048},
+	conflicts: {},
 	failed: false,
 	seconds: 60,
 	tail: [],
 	pid: 1,
 });
 
-const best = (metric: number): ExperimentRecord => ({row: 1, n: 1, commit: 'aaaaaaa', metric, memoryGb: 2, status: 'keep', description: 'baseline'});
+/** The best measured once, with no noise estimate: one number against one number. */
+const best = (metric: number): Reference => ({mean: metric, runs: 1});
 
 describe('the judge', () => {
 	// One row per case: direction, min_improvement, the best so far, the new result, the verdict.

@@ -43,6 +43,7 @@ metric: val_bpb
 direction: lower
 budget: 1
 timeout: 20
+baseline_runs: 1
 ---
 Make val_bpb low.
 `;

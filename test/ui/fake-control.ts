@@ -47,6 +47,9 @@ export class FakeControl implements LoopControl {
 	say(text: string) {
 		this.intents.push(['say', text]);
 	}
+	ask(text: string) {
+		this.intents.push(['ask', text]);
+	}
 	removeNote(id?: number) {
 		this.intents.push(['removeNote', id]);
 	}
