@@ -112,6 +112,13 @@ export class Jobs {
 		this.deps.emit({type: 'reference', budgetSeconds: rules.budgetSeconds, mean: reference.mean, runs: reference.runs, ...(sigma === undefined ? {} : {sigma}), commit: ledger.best.commit});
 	}
 
+	/** Reserves the baseline's number first, so the baseline is #1 whatever the proposer prepares meanwhile. */
+	reserveBaseline(): void {
+		if (this.deps.ledger.best || this.shared) return;
+		const rules = this.deps.rules();
+		this.shared = this.newShared('baseline', this.deps.ledger.bestCommit, rules.budgetSeconds, this.deps.numbers.reserve(), 'baseline', rules.baselineRuns);
+	}
+
 	budgetChanged(): void {
 		if (this.shared?.kind === 'reference' && this.shared.budget !== this.deps.rules().budgetSeconds) this.shared = undefined;
 	}

@@ -238,6 +238,7 @@ export class Loop implements LoopControl {
 			this.emit({type: 'recorded', n: record.n, record, best: this.ledger.best, baseline: this.ledger.baseline});
 		}
 		this.jobs.announceReference();
+		if (this.pending.length === 0) this.jobs.reserveBaseline();
 	}
 
 	private filesAt(commit: string): Promise<Record<string, string>> {

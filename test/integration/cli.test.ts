@@ -5,6 +5,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {fakeProgram, fakeTrain, makeFakeArena} from '../support/fake-arena.js';
 import {runCli, startCli} from '../support/cli.js';
+import {checkInvariants} from '../support/invariants.js';
 import {git, gone, torchPython, type TempArena} from '../support/workspace.js';
 
 let arena: TempArena | undefined;
@@ -31,19 +32,9 @@ function branchCommits(dir: string): string[] {
 		.map(c => c.slice(0, 7));
 }
 
-/** git and results.tsv agree: the branch holds exactly the kept commits after the baseline. */
+/** git and results.tsv agree, one folder a row, no process left: the shared invariants. */
 function expectAgreement(dir: string): void {
-	const kept = rows(dir)
-		.filter(r => r[3] === 'keep')
-		.map(r => r[0]!);
-	expect(branchCommits(dir)).toEqual(kept.slice(1));
-	const folders = readdirSync(path.join(dir, 'runs')).filter(f => /^\d{4}-/.test(f));
-	expect(folders).toHaveLength(rows(dir).length);
-	for (const folder of folders) {
-		for (const file of ['run.log', 'diff.patch', 'summary.json']) expect(existsSync(path.join(dir, 'runs', folder, file))).toBe(true);
-		const summary = JSON.parse(readFileSync(path.join(dir, 'runs', folder, 'summary.json'), 'utf8')) as {status: string};
-		expect(['keep', 'discard', 'crash']).toContain(summary.status);
-	}
+	checkInvariants(dir);
 }
 
 const slowTrain = fakeTrain.replace('SLEEP = 0.0', 'SLEEP = 2.0');
@@ -55,7 +46,9 @@ describe('nightshift run, headless', () => {
 		expect(plain.code).toBe(0);
 		expect(plain.stdout).toMatch(/^session \w+ on autoresearch\/\w+: val_bpb, lower is better; budget 1 s; proposer search/m);
 		expect(plain.stdout).toMatch(/^#1 run [0-9a-f]{7}: baseline/m);
-		expect(plain.stdout).toMatch(/^#1 keep 1\.\d{6} in [\d.]+ s; best 1\.\d{6}: baseline$/m);
+		expect(plain.stdout).toMatch(/^#1 keep 1\.\d{6} in [\d.]+ s; baseline$/m);
+		// The best is its own line: its value beside its own description, never the run's.
+		expect(plain.stdout).toMatch(/^ {3}best #1 1\.\d{6}: baseline$/m);
 		expect(plain.stdout).toMatch(/^#2 proposal \(search\): \w+ \S+ -> \S+/m);
 		expect(plain.stdout).toMatch(/^#3 (keep|discard) /m);
 		expect(plain.stdout).toMatch(/^done: reached the experiment limit$/m);
@@ -97,11 +90,18 @@ describe('nightshift run, headless', () => {
 	});
 
 	it('resumes after kill -9 mid-run: nothing lost, the orphaned run ended, git and results.tsv agree', async () => {
-		// Only experiment 2 is slow: it is the one killed mid-run.
-		const train = fakeTrain
-			.replace('time.sleep(SLEEP / 5)', 'time.sleep(SLEEP / 5 if os.environ["NIGHTSHIFT_EXPERIMENT"] == "2" else 0)')
-			.replace('SLEEP = 0.0', 'SLEEP = 15.0');
-		arena = makeFakeArena(fakeProgram, train);
+		// Only experiment 2's first attempt is slow (while a marker file exists): it is the one killed mid-run.
+		arena = makeFakeArena(fakeProgram, fakeTrain);
+		const marker = path.join(arena.dir, 'slow-marker');
+		writeFileSync(marker, '');
+		writeFileSync(
+			path.join(arena.dir, 'train', 'train.py'),
+			fakeTrain
+				.replace('time.sleep(SLEEP / 5)', `time.sleep(SLEEP / 5 if os.environ["NIGHTSHIFT_EXPERIMENT"] == "2" and os.path.exists(${JSON.stringify(marker)}) else 0)`)
+				.replace('SLEEP = 0.0', 'SLEEP = 15.0'),
+		);
+		writeFileSync(path.join(arena.dir, '.git', 'info', 'exclude'), '/slow-marker\n');
+		git(arena.dir, 'commit', '-qam', 'slow experiment 2');
 		const first = startCli(['--proposer', 'search', '--max-experiments', '4'], {cwd: arena.dir});
 		await first.waitFor(/^#2 run /m);
 		await first.waitFor(/^#2 {3}\| device: cpu/m);
@@ -119,15 +119,19 @@ describe('nightshift run, headless', () => {
 		expect(running.status).toBe('running');
 		first.child.kill('SIGKILL');
 		await first.exited;
+		rmSync(marker);
 		const second = await runCli(['--proposer', 'search', '--max-experiments', '4'], {cwd: arena.dir});
 		expect(second.code).toBe(0);
 		expect(second.stdout).toMatch(/ended experiment 2's process, left running by the stopped loop/);
-		expect(second.stdout).toMatch(/experiment 2 \([0-9a-f]{7}\) was interrupted: recorded as crash/);
+		expect(second.stdout).toMatch(/experiment 2 \([0-9a-f]{7}\) was interrupted; it will run again/);
 		expect(await gone([running.pid])).toBe(true);
+		// Nothing lost: experiment 2 ran again under its own number, and was judged like any other.
 		const result = rows(arena.dir);
 		expect(result).toHaveLength(4);
-		expect(result.map(r => r[3])[1]).toBe('crash');
+		expect(result.map(r => r[3])[1]).toMatch(/keep|discard/);
 		expect(result[0]![4]).toBe('baseline');
+		const again = JSON.parse(readFileSync(path.join(arena.dir, 'runs', readdirSync(path.join(arena.dir, 'runs')).find(f => f.startsWith('0002-'))!, 'summary.json'), 'utf8')) as {interrupted: number};
+		expect(again.interrupted).toBe(1);
 		expectAgreement(arena.dir);
 	});
 });
@@ -242,11 +246,13 @@ describe('an autoresearch checkout', () => {
 			cwd: dir,
 			env: {PATH: `${bin}:${process.env.PATH ?? ''}`},
 		});
-		expect(result.stdout + result.stderr).toMatch(/#2 (keep|discard)/);
+		expect(result.stdout + result.stderr).toMatch(/#\d+ (keep|discard)/);
 		expect(result.code).toBe(0);
+		// autoresearch's defaults: the baseline runs 3 times (its mean is the reference), then one experiment.
 		const r = rows(dir);
-		expect(r).toHaveLength(2);
-		expect(r[1]![4]).toMatch(/->/);
+		expect(r.map(row => row[3])).toEqual(['keep', 'rerun', 'rerun', expect.stringMatching(/keep|discard/)]);
+		expect(r[0]![4]).toBe('baseline [mean of 3 runs]');
+		expect(r[3]![4]).toMatch(/->/);
 		expectAgreement(dir);
 	});
 });

@@ -65,7 +65,7 @@ async function runLoop(dir: string, proposer: FallbackProposer, maxExperiments: 
 describe('the Ollama agent in the loop', () => {
 	it('on the real arena: a good edit kept, a bad one discarded, a missed SEARCH fixed on retry, one that never applies recorded as failed', async () => {
 		cache = mkdtempSync(path.join(tmpdir(), 'nightshift-cache-'));
-		arena = copyBundledArena({budget: 2});
+		arena = copyBundledArena({budget: 2, baseline_runs: 1});
 		// Start from a learning rate far too low, so that the good edit is surely better.
 		const trainPath = path.join(arena.dir, 'train', 'train.py');
 		writeFileSync(trainPath, readFileSync(trainPath, 'utf8').replace(/^LEARNING_RATE = .*$/m, 'LEARNING_RATE = 3e-5  # peak AdamW learning rate'));

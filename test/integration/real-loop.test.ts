@@ -40,7 +40,7 @@ async function run(arena: TempArena, proposer: ConstructorParameters<typeof Loop
 
 describe('the loop on the real arena', () => {
 	it('runs the baseline and search experiments: results, branch and run folders agree', async () => {
-		const arena = copyBundledArena({budget: 3});
+		const arena = copyBundledArena({budget: 3, baseline_runs: 1});
 		try {
 			const {rows, events} = await run(arena, new SearchProposer({device: 'cpu'}), 3);
 			expect(rows[0]).toEqual(['commit', 'val_bpb', 'memory_gb', 'status', 'description']);
@@ -87,7 +87,7 @@ describe('the loop on the real arena', () => {
 	});
 
 	it('records a syntax error, a NaN and a hang past the timeout as crashes, reverts them, and leaves no process', async () => {
-		const arena = copyBundledArena({budget: 2, timeout: 12});
+		const arena = copyBundledArena({budget: 2, timeout: 12, baseline_runs: 1});
 		const pidFile = path.join(arena.dir, 'hang.pid');
 		try {
 			const lr = (r: Parameters<typeof replaceLine>[0]) => {
