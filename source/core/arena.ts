@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {LineCounter, parseDocument, isMap, isScalar, isSeq, type Node} from 'yaml';
-import type {ArenaRules, Direction} from './types.js';
+import type {ArenaRules} from './types.js';
 
 // program.md: prose for the agent, plus YAML front matter the loop obeys.
 
@@ -13,6 +13,8 @@ export type Arena = {
 	rules: ArenaRules;
 	/** False when program.md had no front matter and autoresearch's defaults apply. */
 	hasFrontMatter: boolean;
+	/** The line of program.md each rule was read from, for errors found later (a range that excludes the baseline). */
+	lines: Partial<Record<keyof ArenaRules, number>>;
 };
 
 export class ArenaError extends Error {
@@ -29,6 +31,9 @@ export const autoresearchDefaults: ArenaRules = {
 	budgetSeconds: 300,
 	timeoutSeconds: defaultTimeout(300),
 	minImprovement: 0,
+	judge: 'noise',
+	baselineRuns: 3,
+	confirmRuns: 2,
 };
 
 /** Budget x2 for evaluation and slow steps, plus a minute for start-up (imports, compile). */
@@ -36,22 +41,35 @@ export function defaultTimeout(budgetSeconds: number): number {
 	return budgetSeconds * 2 + 60;
 }
 
-type Field = {
-	key: keyof ArenaRules;
-	kind: 'string' | 'number' | 'strings' | 'direction';
-	describe: string;
-};
+type Kind =
+	| {type: 'string'}
+	| {type: 'path'}
+	| {type: 'paths'}
+	| {type: 'number'; min: number; above: boolean}
+	| {type: 'int'; min: number}
+	| {type: 'ints'}
+	| {type: 'choice'; values: readonly string[]}
+	| {type: 'range'};
+
+type Field = {key: keyof ArenaRules; kind: Kind; describe: string};
+
+const positive: Kind = {type: 'number', min: 0, above: true};
 
 const fields: Record<string, Field> = {
-	editable: {key: 'editable', kind: 'strings', describe: 'a list of paths the agent may edit'},
-	command: {key: 'command', kind: 'string', describe: 'the run command'},
-	cwd: {key: 'cwd', kind: 'string', describe: "the run command's working directory"},
-	metric: {key: 'metric', kind: 'string', describe: 'the summary key that is the metric'},
-	direction: {key: 'direction', kind: 'direction', describe: '`lower` or `higher`'},
-	budget: {key: 'budgetSeconds', kind: 'number', describe: 'the time budget in seconds'},
-	timeout: {key: 'timeoutSeconds', kind: 'number', describe: 'the hard timeout in seconds'},
-	min_improvement: {key: 'minImprovement', kind: 'number', describe: 'the least improvement worth keeping'},
-	model: {key: 'model', kind: 'string', describe: 'an Ollama model name'},
+	editable: {key: 'editable', kind: {type: 'paths'}, describe: 'a list of paths the agent may edit'},
+	command: {key: 'command', kind: {type: 'string'}, describe: 'the run command'},
+	cwd: {key: 'cwd', kind: {type: 'path'}, describe: "the run command's working directory"},
+	metric: {key: 'metric', kind: {type: 'string'}, describe: 'the summary key that is the metric'},
+	direction: {key: 'direction', kind: {type: 'choice', values: ['lower', 'higher']}, describe: '`lower` or `higher`'},
+	budget: {key: 'budgetSeconds', kind: positive, describe: 'the time budget in seconds, above 0'},
+	timeout: {key: 'timeoutSeconds', kind: positive, describe: 'the hard timeout in seconds, above 0'},
+	min_improvement: {key: 'minImprovement', kind: {type: 'number', min: 0, above: false}, describe: 'the least improvement worth keeping, 0 or more'},
+	model: {key: 'model', kind: {type: 'string'}, describe: 'an Ollama model name'},
+	judge: {key: 'judge', kind: {type: 'choice', values: ['noise', 'single']}, describe: '`noise` (measure the noise, confirm close calls) or `single` (one run against one run)'},
+	baseline_runs: {key: 'baselineRuns', kind: {type: 'int', min: 1}, describe: 'how many times the baseline runs to measure the noise, a whole number from 1'},
+	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'how many re-runs confirm a close call, a whole number from 1'},
+	gpus: {key: 'gpus', kind: {type: 'ints'}, describe: 'a list of GPU indices (as nvidia-smi numbers them), one worker each'},
+	metric_range: {key: 'metricRange', kind: {type: 'range'}, describe: 'the values the metric can take, `[low, high]` with low below high'},
 };
 
 const frontMatterPattern = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
@@ -71,19 +89,30 @@ function checkRelative(value: string, name: string, line: number): string {
 	return normal;
 }
 
+/** The yaml library's first line, without its own `at line L, column C:` (the caller names the line). */
+function yamlMessage(message: string): string {
+	return (message.split('\n')[0] ?? message).replace(/\s*at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+}
+
 /** Parses program.md's text. Invalid front matter throws an ArenaError naming the line. */
 export function parseArena(text: string, file = 'program.md'): Omit<Arena, 'path'> {
 	const {yaml, body} = splitFrontMatter(text);
-	if (yaml === undefined) return {goal: body.trim(), rules: {...autoresearchDefaults}, hasFrontMatter: false};
+	if (yaml === undefined) {
+		if (/^---[ \t]*\r?\n/.test(text)) {
+			throw new ArenaError(`${file} line 1: the front matter opened here with \`---\` is never closed: end it with a \`---\` line`);
+		}
+		return {goal: body.trim(), rules: {...autoresearchDefaults}, hasFrontMatter: false, lines: {}};
+	}
 	const lineCounter = new LineCounter();
 	const doc = parseDocument(yaml, {lineCounter, uniqueKeys: true});
 	// Line numbers in program.md: the front matter starts after the opening `---`.
 	const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line + 1);
 	if (doc.errors.length > 0) {
 		const err = doc.errors[0]!;
-		throw new ArenaError(`${file} line ${lineOf(err.pos[0])}: invalid front matter: ${err.message.split('\n')[0]}`);
+		throw new ArenaError(`${file} line ${lineOf(err.pos[0])}: invalid front matter: ${yamlMessage(err.message)}`);
 	}
 	const rules: ArenaRules = {...autoresearchDefaults};
+	const lines: Arena['lines'] = {};
 	let timeoutGiven = false;
 	if (doc.contents !== null && !isMap(doc.contents)) {
 		throw new ArenaError(`${file} line 2: front matter must be \`key: value\` lines`);
@@ -102,39 +131,54 @@ export function parseArena(text: string, file = 'program.md'): Omit<Arena, 'path
 		const bad = (): never => {
 			throw new ArenaError(`${file} line ${valueLine}: \`${keyName}\` must be ${field.describe}`);
 		};
-		const scalar = isScalar(valueNode) ? valueNode.value : undefined;
-		switch (field.kind) {
-			case 'string': {
-				if (typeof scalar !== 'string' || scalar.trim() === '') bad();
-				const value = (scalar as string).trim();
-				if (field.key === 'cwd') rules.cwd = checkRelative(value, 'cwd', valueLine);
-				else (rules[field.key] as string) = value;
-				break;
-			}
-			case 'number': {
-				if (typeof scalar !== 'number' || !Number.isFinite(scalar) || scalar < 0) bad();
-				if (field.key !== 'minImprovement' && (scalar as number) <= 0) bad();
-				(rules[field.key] as number) = scalar as number;
-				if (field.key === 'timeoutSeconds') timeoutGiven = true;
-				break;
-			}
-			case 'direction': {
-				if (scalar !== 'lower' && scalar !== 'higher') bad();
-				rules.direction = scalar as Direction;
-				break;
-			}
-			case 'strings': {
-				let list: unknown[] = [];
-				if (isSeq(valueNode)) list = valueNode.items.map(item => (isScalar(item) ? item.value : undefined));
-				else if (typeof scalar === 'string') list = [scalar];
-				if (list.length === 0 || list.some(v => typeof v !== 'string' || v.trim() === '')) bad();
-				rules.editable = (list as string[]).map(v => checkRelative(v.trim(), 'editable', valueLine));
-				break;
-			}
-		}
+		const value = readField(field, valueNode, bad, valueLine);
+		Object.assign(rules, {[field.key]: value});
+		lines[field.key] = valueLine;
+		if (field.key === 'timeoutSeconds') timeoutGiven = true;
 	}
 	if (!timeoutGiven) rules.timeoutSeconds = defaultTimeout(rules.budgetSeconds);
-	return {goal: body.trim(), rules, hasFrontMatter: true};
+	return {goal: body.trim(), rules, hasFrontMatter: true, lines};
+}
+
+/** One front matter value, checked against its field's kind. */
+function readField(field: Field, node: Node | null, bad: () => never, line: number): ArenaRules[keyof ArenaRules] {
+	const scalar = isScalar(node) ? node.value : undefined;
+	const list = (): unknown[] => (isSeq(node) ? node.items.map(item => (isScalar(item) ? item.value : undefined)) : scalar === undefined ? [] : [scalar]);
+	const {kind} = field;
+	switch (kind.type) {
+		case 'string':
+			if (typeof scalar !== 'string' || scalar.trim() === '') bad();
+			return (scalar as string).trim();
+		case 'path':
+			if (typeof scalar !== 'string' || scalar.trim() === '') bad();
+			return checkRelative((scalar as string).trim(), field.key, line);
+		case 'paths': {
+			const items = list();
+			if (items.length === 0 || items.some(v => typeof v !== 'string' || v.trim() === '')) bad();
+			return (items as string[]).map(v => checkRelative(v.trim(), field.key, line));
+		}
+		case 'number':
+			if (typeof scalar !== 'number' || !Number.isFinite(scalar) || scalar < kind.min || (kind.above && scalar <= kind.min)) bad();
+			return scalar as number;
+		case 'int':
+			if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < kind.min) bad();
+			return scalar as number;
+		case 'ints': {
+			const items = list();
+			if (items.length === 0 || items.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) bad();
+			return items as number[];
+		}
+		case 'choice':
+			if (typeof scalar !== 'string' || !kind.values.includes(scalar)) bad();
+			return scalar as string as ArenaRules['direction'];
+		case 'range': {
+			const items = list();
+			if (items.length !== 2 || items.some(v => typeof v !== 'number' || Number.isNaN(v))) bad();
+			const [low, high] = items as [number, number];
+			if (!(low < high)) bad();
+			return [low, high];
+		}
+	}
 }
 
 export function loadArena(workspace: string): Arena {

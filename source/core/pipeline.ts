@@ -55,6 +55,9 @@ export class ProposalPipeline {
 				...this.deps.inputs(),
 				n,
 				files,
+				inFlight: [],
+				history: [],
+				machine: {device: 'cpu', workers: 1},
 				check: this.deps.check(files, true),
 				signal: abort.signal,
 				emit: event => {

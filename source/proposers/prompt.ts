@@ -195,6 +195,9 @@ const noRules: ArenaRules = {
 	budgetSeconds: 0,
 	timeoutSeconds: 0,
 	minImprovement: 0,
+	judge: 'noise',
+	baselineRuns: 1,
+	confirmRuns: 1,
 };
 
 /** The messages for a short answer to the human, with the session's context, trimmed like a proposal's. */

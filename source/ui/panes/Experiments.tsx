@@ -24,7 +24,7 @@ export type ExperimentsProps = {
 	focused: boolean;
 };
 
-const statusColor = {keep: 'green', discard: 'yellow', crash: 'red'} as const;
+const statusColor = {keep: 'green', discard: 'yellow', crash: 'red', rerun: 'gray'} as const;
 
 /** The table's lines, newest first: a header, the running experiment, then every result. */
 export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>, inner: number, star: string): Line[] {

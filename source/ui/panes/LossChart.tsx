@@ -169,6 +169,7 @@ const marks: Record<Status, {char: string; ascii: string; color: string}> = {
 	keep: {char: '●', ascii: '+', color: 'green'},
 	discard: {char: '·', ascii: '.', color: 'yellow'},
 	crash: {char: '✗', ascii: 'x', color: 'red'},
+	rerun: {char: '·', ascii: '.', color: 'gray'},
 };
 
 /** Per column, which experiments it shows: each stretched over `factor` columns, or several squeezed into one. */
@@ -207,7 +208,7 @@ export function progressLines(
 		best.push(running ?? Number.NaN);
 	}
 	const dash = unicode ? '──' : '--';
-	const counts = {keep: 0, discard: 0, crash: 0};
+	const counts = {keep: 0, discard: 0, crash: 0, rerun: 0};
 	for (const e of experiments) counts[e.status]++;
 	const legend: Line = [
 		{text: `${dash} every result`, color: 'yellow'},
