@@ -15,6 +15,9 @@ export const rules: ArenaRules = {
 	budgetSeconds: 300,
 	timeoutSeconds: 600,
 	minImprovement: 0,
+	judge: 'noise',
+	baselineRuns: 1,
+	confirmRuns: 1,
 };
 
 export const train = [
@@ -87,6 +90,9 @@ export function makeRequest(over: Partial<ProposalRequest> = {}): TestRequest {
 		files,
 		results: [record(1, 1.2, 'keep', 'baseline'), record(2, 1.25, 'discard', 'DEPTH 4 -> 8'), record(3, null, 'crash', 'DEPTH 4 -> 64')],
 		notes: [] as SteeringNote[],
+		inFlight: [],
+		history: [],
+		machine: {device: 'cpu', workers: 1},
 		check: async edits => {
 			checked.push(edits);
 			return applyEdits(files, edits, r.editable);
