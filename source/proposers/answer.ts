@@ -1,27 +1,51 @@
 import path from 'node:path';
-import {parseEditBlocks} from './edit-blocks.js';
+import {findFences, isFenceLine, parseEditBlocks, pathInInfo, pathOnLine, type Span} from './edit-blocks.js';
+import {parseUnifiedDiffs, type HunkLine} from './unified-diff.js';
 import type {Edit} from '../core/types.js';
 
-// The model's plain-text answer: a one-line description, a short rationale,
-// then SEARCH/REPLACE blocks (their grammar lives in core/edits.ts). Small
-// local models decorate freely (markdown headings, bold labels, fences,
-// <think> sections); this reads through the decoration and says plainly what
-// was missing, in words fit to send back to the model.
+// The model's plain-text answer, read generously: the one-line description
+// wherever it stands (before or after the edits, under a heading or a bold
+// label, never a chatty lead-in), the rationale, and every edit in whatever
+// shape it came: SEARCH/REPLACE blocks (edit-blocks.ts), unified diffs
+// (unified-diff.ts), or a fenced whole file. `<think>` sections are dropped
+// first, so a draft inside one is never taken. What is not an edit is noted
+// (a snippet, a whole file that may not change, markers we cannot read) so
+// that the feedback can say what was found instead. Locating and checking the
+// edits is match.ts's and repair.ts's.
+
+export type Candidate =
+	| {kind: 'block'; edit: Edit; line: number}
+	| {kind: 'hunk'; path: string | undefined; lines: HunkLine[]; oldStart?: number; line: number}
+	| {kind: 'whole'; path: string; content: string; line: number};
+
+/** Something in the answer that looked like an edit but is not one we can use. */
+export type Finding =
+	| {kind: 'snippet'; path?: string}
+	| {kind: 'not-editable'; path: string}
+	| {kind: 'elided'; path: string}
+	| {kind: 'wrong-markers'; sample: string};
 
 export type ParsedAnswer = {
-	/** One line, whitespace collapsed; undefined when the answer had no prose to take it from. */
+	/** One line, whitespace collapsed; undefined when the answer had no DESCRIPTION line. */
 	description?: string;
 	rationale?: string;
-	edits: Edit[];
-	/** Malformed blocks, in parseEditBlocks' words. */
+	/** The edits in the order they were written. */
+	candidates: Candidate[];
+	/** Malformed blocks, in words fit for the model. */
 	errors: string[];
+	findings: Finding[];
 };
 
 const maxDescription = 120;
 const maxRationale = 800;
 
 const descriptionLabel = /^(?:description|title|experiment|change|summary|idea|proposal)$/i;
+/** Labels that name the description on the line after them when their own line has none. */
+const headingLabel = /^(?:description|title|summary)$/i;
 const rationaleLabel = /^(?:rationale|reason(?:ing)?|why|motivation|hypothesis|explanation)$/i;
+/** Politeness and lead-ins: never a description, never a rationale. */
+const chatty =
+	/^(?:sure|certainly|of course|okay|ok|great|absolutely|alright|here(?:'s|’s| is| are)|below is|i(?:'ll|’ll| will| would| propose| suggest| hope)|let(?:'s|’s| me)|hope this|feel free)\b/i;
 
 /** Markdown decoration around a line: headings, quotes, list bullets, bold/italic/code marks. */
 function undecorate(line: string): string {
@@ -46,115 +70,185 @@ function oneLine(text: string, max: number): string {
 	return s.length > max ? s.slice(0, max - 1).trimEnd() + '…' : s;
 }
 
-/** Removes `<think>...</think>` sections some models write into the content (an unclosed one runs to the end). */
+/**
+ * Removes `<think>...</think>` sections some models write into the content:
+ * an unclosed one runs to the end, and a closing tag with no opening one
+ * (the template ate it) ends a section that began the answer.
+ */
 export function stripThinking(text: string): string {
-	return text.replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, '').replace(/^\s*<\/think>/i, '');
+	const close = text.search(/<\/think>/i);
+	const open = text.search(/<think>/i);
+	const orphan = close !== -1 && (open === -1 || open > close) ? text.slice(close).replace(/^<\/think>/i, '') : text;
+	return orphan.replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, '');
 }
 
-const blockStart = /^\s*<{5,9}\s*SEARCH\s*$/;
-const fence = /^\s*```/;
-
 /**
- * Maps a block's path onto the editable files where the model was sloppy but
- * unambiguous: `train.py` for `train/train.py`, a leading `./`, or prose that
- * parseEditBlocks took for a path when there is one editable file. Anything
+ * Maps a path the model wrote onto the editable files where it was sloppy
+ * but unambiguous: `train.py` for `train/train.py`, a leading `./`. Anything
  * else is left for the check to refuse, with the allowed files named.
  */
-function fixPath(p: string, editable: readonly string[]): string {
+export function fixPath(p: string, editable: readonly string[]): string {
 	if (editable.includes(p)) return p;
 	const posix = p.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '');
 	if (editable.includes(posix)) return posix;
-	// A tail of exactly one allowed path: `train.py` or `train/train.py` for `arena/train/train.py`.
 	const bySuffix = editable.filter(f => f.endsWith(`/${posix}`));
 	if (bySuffix.length === 1 && !posix.split('/').includes('..')) return bySuffix[0]!;
-	if (editable.length === 1 && /\s/.test(p)) return editable[0]!;
 	return p;
 }
 
-/** Reads a model's answer. `editable` gives the default path when there is one file, and the names to map sloppy paths onto. */
-export function parseAnswer(text: string, editable: readonly string[]): ParsedAnswer {
+/** Does `text` look like the whole of `old` rewritten, rather than a piece of it? */
+function wholeOf(text: string, old: string): boolean {
+	const oldLines = old.split('\n').filter(l => l.trim() !== '');
+	const have = new Set(oldLines.map(l => l.trim()));
+	const newLines = text.split('\n').filter(l => l.trim() !== '');
+	const shared = newLines.filter(l => have.has(l.trim())).length;
+	return newLines.length >= 0.6 * oldLines.length && shared >= 0.5 * oldLines.length;
+}
+
+/** A line that stands for code left out (`# ... rest unchanged`), and was not in the file already. */
+function elides(text: string, old: string): boolean {
+	const had = new Set(old.split('\n').map(l => l.trim()));
+	return text
+		.split('\n')
+		.some(
+			l =>
+				!had.has(l.trim()) &&
+				(/^\s*(?:#|\/\/)?\s*(?:\.\.\.|…)\s*$/.test(l) ||
+					/^\s*#.*(?:\.\.\.|…|\b(?:rest of|remaining|unchanged|same as before|omitted|as before)\b)/i.test(l)),
+		);
+}
+
+const overlaps = (span: Span, spans: readonly Span[]) => spans.some(s => s.start < span.end && span.start < s.end);
+
+/** Reads a model's answer. `editable` names the files that may change; `files` (their content) lets a fenced whole file be recognised. */
+export function parseAnswer(text: string, editable: readonly string[], files: Readonly<Record<string, string>> = {}): ParsedAnswer {
 	const clean = stripThinking(text).replace(/\r\n?/g, '\n');
-	const defaultPath = editable.length === 1 ? editable[0] : undefined;
-	const parsed = parseEditBlocks(clean, defaultPath);
-	const edits = parsed.edits.map(e => ({...e, path: fixPath(e.path, editable)}));
-
-	// The prose: everything before the first block, less fences and path lines.
 	const lines = clean.split('\n');
-	const firstBlock = lines.findIndex(l => blockStart.test(l));
-	const prose = (firstBlock === -1 ? lines : lines.slice(0, firstBlock)).filter(l => !fence.test(l));
-	// Drop the path line(s) right above the first block.
-	while (prose.length > 0 && firstBlock !== -1) {
-		const last = prose.at(-1)!.trim();
-		if (last === '' || looksLikePathLine(last)) prose.pop();
-		else break;
+	const defaultPath = editable.length === 1 ? editable[0] : undefined;
+	const reading = parseEditBlocks(clean, defaultPath);
+	const taken: Span[] = [...reading.spans];
+	const candidates: Candidate[] = reading.blocks.map(b => ({
+		kind: 'block',
+		edit: {...b.edit, path: fixPath(b.edit.path, editable)},
+		line: b.span.start,
+	}));
+	const hunks = parseUnifiedDiffs(lines, i => taken.some(s => i >= s.start && i < s.end));
+	for (const h of hunks) {
+		const p = h.path ?? defaultPath;
+		candidates.push({
+			kind: 'hunk',
+			path: p === undefined ? undefined : fixPath(p, editable),
+			lines: h.lines,
+			...(h.oldStart ? {oldStart: h.oldStart} : {}),
+			line: h.span.start,
+		});
+		taken.push(h.span);
 	}
+	const findings: Finding[] = [];
+	const fences = findFences(lines);
+	for (const fence of fences) {
+		if (overlaps(fence, taken) || /^(?:diff|patch)\b/i.test(fence.info) || fence.body.every(l => l.trim() === '')) continue;
+		const named = pathInInfo(fence.info) ?? namedAbove(lines, fence.start);
+		const target = named === undefined ? defaultPath : fixPath(named, editable);
+		const body = fence.body.join('\n');
+		const old = target === undefined ? undefined : files[target];
+		if (target !== undefined && !editable.includes(target)) findings.push({kind: 'not-editable', path: target});
+		else if (old === undefined || target === undefined || !wholeOf(body, old))
+			findings.push({kind: 'snippet', ...(target ? {path: target} : {})});
+		else if (elides(body, old)) findings.push({kind: 'elided', path: target});
+		else candidates.push({kind: 'whole', path: target, content: body, line: fence.start});
+	}
+	const inFence = (i: number) => fences.some(f => i >= f.start && i < f.end);
+	const isTaken = (i: number) => taken.some(s => i >= s.start && i < s.end);
+	for (const [i, line] of lines.entries()) {
+		if (!isTaken(i) && !inFence(i) && /^\s*(?:<{2,}|>{2,}|={5,})|\[\/?(?:SEARCH|REPLACE)\]|^\W*(?:SEARCH|REPLACE)\W*$/i.test(line)) {
+			findings.push({kind: 'wrong-markers', sample: line.trim()});
+			break;
+		}
+	}
+	candidates.sort((a, b) => a.line - b.line);
+	const prose = lines.filter((l, i) => !isTaken(i) && !inFence(i) && !isPathLine(l));
+	return {...readProse(prose), candidates, errors: reading.errors, findings};
+}
 
+/** The path on a line just above a fence (blank lines between allowed). */
+function namedAbove(lines: readonly string[], fence: number): string | undefined {
+	for (let i = fence - 1; i >= Math.max(0, fence - 3); i--) {
+		const line = lines[i]!;
+		if (line.trim() === '') continue;
+		return isFenceLine(line) ? undefined : pathOnLine(line);
+	}
+	return undefined;
+}
+
+const isPathLine = (line: string): boolean =>
+	line.trim() !== '' && !/\s/.test(undecorate(line).replace(/^(?:file|path)\s*:\s*/i, '')) && pathOnLine(line) !== undefined;
+
+/** The description and rationale from the answer's prose (blocks, diffs, fences and path lines already taken out). */
+function readProse(prose: readonly string[]): {description?: string; rationale?: string} {
 	let description: string | undefined;
-	const rationale: string[] = [];
+	const labelledWhy: string[] = [];
+	const looseWhy: string[] = [];
 	let inRationale = false;
-	let awaitingDescription = false;
+	let awaiting = false;
 	for (const raw of prose) {
 		const line = raw.trim();
 		if (line === '') {
-			if (inRationale && rationale.length > 0) rationale.push('');
+			if (inRationale && labelledWhy.length > 0) labelledWhy.push('');
 			continue;
 		}
 		if (/^[-=*_]{3,}$/.test(line)) continue; // A markdown rule.
 		const label = labelled(line);
 		if (label && descriptionLabel.test(label.label) && description === undefined) {
 			if (label.rest) description = oneLine(label.rest, maxDescription);
-			else awaitingDescription = true;
+			else awaiting = headingLabel.test(label.label);
 			inRationale = false;
 			continue;
 		}
 		if (label && rationaleLabel.test(label.label)) {
 			inRationale = true;
-			if (label.rest) rationale.push(label.rest);
+			if (label.rest) labelledWhy.push(label.rest);
 			continue;
 		}
-		if (awaitingDescription) {
-			description = oneLine(undecorate(line), maxDescription);
-			awaitingDescription = false;
+		const plain = undecorate(line);
+		if (chatty.test(plain) || line.endsWith(':')) continue;
+		if (awaiting) {
+			description = oneLine(plain, maxDescription);
+			awaiting = false;
 			continue;
 		}
-		if (description === undefined && !line.endsWith(':')) {
-			// No label: the first line of prose (not a lead-in like "Here is the change:") is the description.
-			description = oneLine(undecorate(line), maxDescription);
+		if (/^#{1,6}\s/.test(line)) {
+			inRationale = false;
 			continue;
 		}
-		if (description === undefined) continue;
-		inRationale = true;
-		rationale.push(line);
+		if (inRationale) labelledWhy.push(line);
+		else if (description !== undefined) looseWhy.push(line);
 	}
-	const why = rationale
+	const why = (labelledWhy.length > 0 ? labelledWhy : looseWhy)
 		.join('\n')
 		.replace(/\n{3,}/g, '\n\n')
 		.trim();
 	return {
 		...(description ? {description} : {}),
 		...(why ? {rationale: why.length > maxRationale ? why.slice(0, maxRationale - 1).trimEnd() + '…' : why} : {}),
-		edits,
-		errors: parsed.errors,
 	};
 }
 
-function looksLikePathLine(line: string): boolean {
-	const s = undecorate(line)
-		.replace(/^(?:file|path)\s*:\s*/i, '')
-		.replace(/:$/, '')
-		.replace(/^[`'"]+|[`'"]+$/g, '');
-	return s.length > 0 && !/\s/.test(s) && /[\w.-]+\.\w+$/.test(s);
-}
+const constantLine = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^#]+?)\s*(?:#.*)?$/;
 
-/** A description made from the edit itself, for an answer that gave none. */
+/** What a set of edits does, for an answer that gave no DESCRIPTION line: `NAME old -> new` for a changed constant. */
 export function describeEdits(edits: readonly Edit[]): string {
 	const first = edits[0];
 	if (!first) return 'no change';
-	const before = new Set(first.search.split('\n').map(l => l.trim()));
-	const changed = first.replace
-		.split('\n')
-		.map(l => l.trim())
-		.find(l => l !== '' && !before.has(l));
+	const before = first.search.split('\n').map(l => l.trim());
+	const after = first.replace.split('\n').map(l => l.trim());
+	const added = after.filter(l => l !== '' && !before.includes(l));
+	const removed = before.filter(l => l !== '' && !after.includes(l));
+	const more = edits.length > 1 ? ` (+${edits.length - 1} more edit${edits.length > 2 ? 's' : ''})` : '';
+	const was = removed.map(l => constantLine.exec(l)).find(Boolean);
+	const now = added.map(l => constantLine.exec(l)).find(m => m && was && m[1] === was[1]);
+	if (was && now) return oneLine(`${now[1]} ${was[2]} -> ${now[2]}${more}`, maxDescription);
 	const file = path.posix.basename(first.path);
-	return oneLine(changed ? `${file}: ${changed}` : `edit ${file}`, maxDescription);
+	const changed = added[0] ?? (removed[0] === undefined ? undefined : `remove ${removed[0]}`);
+	return oneLine(changed ? `${file}: ${changed}${more}` : `edit ${file}${more}`, maxDescription);
 }

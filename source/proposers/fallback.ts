@@ -10,18 +10,25 @@ import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, ty
 // then on, before each proposal, Ollama's health is checked again (cheap:
 // /api/version and /api/tags) and the model is used as soon as it is back.
 // A model that answers but whose edits never apply is not unavailable: that
-// ProposalError goes to the loop as it is.
+// ProposalError goes to the loop as it is, and the loop may ask `standIn`
+// (the search, instant) while the model keeps trying in the background.
+// `concurrency` tells the loop how many proposals Ollama serves at once
+// (OLLAMA_NUM_PARALLEL), and checkModel lets /model refuse a wrong name at
+// once, with the fix.
 
 /** What the fallback needs of the model's proposer: the Ollama proposer meets it. */
 export interface ModelProposer extends Proposer {
 	readonly host: string;
 	health(signal?: AbortSignal): Promise<OllamaHealth>;
+	checkModel(model: string, signal: AbortSignal): Promise<{ok: true; detail?: string} | {ok: false; message: string}>;
 }
 
 export type FallbackOptions = {
 	primary: ModelProposer;
 	/** The built-in search proposer, or any Proposer. */
 	fallback: Proposer;
+	/** Proposals the server answers at once (OLLAMA_NUM_PARALLEL); default 1. */
+	concurrency?: number;
 };
 
 const shortReason: Record<OllamaFailureKind, string> = {
@@ -43,10 +50,21 @@ export class FallbackProposer implements Proposer {
 	private state: State = {mode: 'model'};
 	private readonly primary: ModelProposer;
 	private readonly fallback: Proposer;
+	readonly concurrency: number;
 
 	constructor(options: FallbackOptions) {
 		this.primary = options.primary;
 		this.fallback = options.fallback;
+		this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+	}
+
+	/** The search: instant, for the loop to use when the model cannot keep up or keeps failing. */
+	get standIn(): Proposer {
+		return this.fallback;
+	}
+
+	checkModel(model: string, signal: AbortSignal): Promise<{ok: true; detail?: string} | {ok: false; message: string}> {
+		return this.primary.checkModel(model, signal);
 	}
 
 	/** `ollama` while the model is in use; `search (ollama down)` and the like while it is not. */

@@ -154,12 +154,29 @@ export type OllamaClientOptions = {
 	fetch?: typeof fetch;
 };
 
+/** What /api/show tells of a model, asked once per model. */
+export type ModelFacts = {
+	/** Lists the `thinking` capability: `think` may be sent. */
+	thinking: boolean;
+	/** model_info's `<architecture>.context_length`: the window the model was trained for. */
+	contextLength?: number;
+};
+
+/** The `*.context_length` entry of /api/show's model_info (a plain object on the wire, typed a Map by the client). */
+function contextLengthOf(info: unknown): number | undefined {
+	if (!info || typeof info !== 'object') return undefined;
+	const entries: Array<[string, unknown]> = info instanceof Map ? [...(info as Map<string, unknown>).entries()] : Object.entries(info);
+	const found = entries.find(([key, value]) => key.endsWith('.context_length') && typeof value === 'number' && value > 0);
+	return found ? (found[1] as number) : undefined;
+}
+
 export class OllamaClient {
 	readonly host: string;
 	private readonly origin: string;
 	private readonly fetchImpl: typeof fetch;
-	/** Per model: true when /api/show lists `thinking` and think may be sent; false when it must not be. */
-	private readonly thinks = new Map<string, boolean>();
+	private readonly facts = new Map<string, ModelFacts>();
+	/** Models whose server refused the `think` field: it is left out from then on. */
+	private readonly refusesThink = new Set<string>();
 
 	constructor(private readonly options: OllamaClientOptions) {
 		this.host = options.host;
@@ -196,22 +213,32 @@ export class OllamaClient {
 		return new Ollama({host: this.host, fetch: guardedFetch(this.fetchImpl, this.origin, signals)});
 	}
 
+	/** The model's capabilities and context length, from /api/show once per model; an older server without them gets the defaults. */
+	async modelFacts(model: string, signal: AbortSignal): Promise<ModelFacts> {
+		const known = this.facts.get(model);
+		if (known) return known;
+		let facts: ModelFacts;
+		try {
+			const show = await this.client([signal, AbortSignal.timeout(30_000)]).show({model});
+			const contextLength = contextLengthOf(show.model_info);
+			facts = {
+				thinking: Array.isArray(show.capabilities) && show.capabilities.includes('thinking'),
+				...(contextLength ? {contextLength} : {}),
+			};
+		} catch (error) {
+			if (signal.aborted) throw stoppedError(signal);
+			const failure = classifyOllamaError(error, 'request', this.host, model);
+			if (failure.kind === 'down' || failure.kind === 'missing-model') throw failure;
+			facts = {thinking: false};
+		}
+		this.facts.set(model, facts);
+		return facts;
+	}
+
 	/** Whether to send `think`, and what: `wanted` for a thinking model; omitted otherwise. */
 	private async thinkField(model: string, wanted: boolean, signal: AbortSignal): Promise<boolean | undefined> {
-		let supported = this.thinks.get(model);
-		if (supported === undefined) {
-			try {
-				const show = await this.client([signal, AbortSignal.timeout(30_000)]).show({model});
-				supported = Array.isArray(show.capabilities) && show.capabilities.includes('thinking');
-			} catch (error) {
-				if (signal.aborted) throw stoppedError(signal);
-				const failure = classifyOllamaError(error, 'request', this.host, model);
-				if (failure.kind === 'down' || failure.kind === 'missing-model') throw failure;
-				supported = false; // An older server without capabilities: leave think out.
-			}
-			this.thinks.set(model, supported);
-		}
-		return supported ? wanted : undefined;
+		const {thinking} = await this.modelFacts(model, signal);
+		return thinking && !this.refusesThink.has(model) ? wanted : undefined;
 	}
 
 	private async streamOnce(call: ChatCall): Promise<ChatResult> {
@@ -243,7 +270,7 @@ export class OllamaClient {
 				if (signal.aborted) throw stoppedError(signal);
 				if (think !== undefined && statusOf(error) === 400 && /think/i.test(messageOf(error))) {
 					// The server will not take `think` for this model: ask without it from now on.
-					this.thinks.set(model, false);
+					this.refusesThink.add(model);
 					think = undefined;
 					try {
 						iterator = await client.chat(request());

@@ -1,5 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
+import {buildProposer, parallelFrom} from '../../source/proposers/build.js';
 import {FallbackProposer} from '../../source/proposers/fallback.js';
+import {SearchProposer} from '../../source/proposers/search.js';
+import {defaultSettings} from '../../source/settings.js';
 import {OllamaProposer} from '../../source/proposers/ollama.js';
 import {ProposalError} from '../../source/core/proposer.js';
 import {closedPort, startStandin, type OllamaStandin} from '../support/ollama-standin.js';
@@ -154,5 +157,40 @@ describe('FallbackProposer', () => {
 		s.reply(goodAnswer);
 		expect(await proposer.propose(makeRequest())).toMatchObject({proposer: 'ollama', model: 'llama3.1:8b'});
 		expect(proposer.model).toBe('llama3.1:8b');
+	});
+
+	it('offers the search as its stand-in, its concurrency, and checks a model before a switch', async () => {
+		const s = await standin({models: [model, 'llama3.1:8b']});
+		const {proposer, search} = pair(s.url);
+		expect(proposer.standIn).toBe(search);
+		expect(proposer.concurrency).toBe(1);
+		expect(new FallbackProposer({primary: pair(s.url).primary, fallback: search, concurrency: 4}).concurrency).toBe(4);
+		const signal = new AbortController().signal;
+		expect(await proposer.checkModel('llama3.1:8b', signal)).toMatchObject({ok: true, detail: expect.stringContaining('Ollama 0.12.6')});
+		expect(await proposer.checkModel('qwen3:8b', signal)).toMatchObject({
+			ok: false,
+			message: expect.stringContaining('`ollama pull qwen3:8b`'),
+		});
+		const down = pair(`127.0.0.1:${await closedPort()}`).proposer;
+		expect(await down.checkModel(model, signal)).toMatchObject({ok: false, message: expect.stringContaining('`ollama serve`')});
+	});
+
+	it('is built with the concurrency of OLLAMA_NUM_PARALLEL, 1 when unset or not a number', () => {
+		expect(parallelFrom({})).toBe(1);
+		expect(parallelFrom({OLLAMA_NUM_PARALLEL: '4'})).toBe(4);
+		expect(parallelFrom({OLLAMA_NUM_PARALLEL: 'lots'})).toBe(1);
+		expect(parallelFrom({OLLAMA_NUM_PARALLEL: '0'})).toBe(1);
+		const choice = {
+			name: 'ollama' as const,
+			settings: {...defaultSettings, model},
+			arenaModel: undefined,
+			device: 'cpu' as const,
+			budgetSeconds: 60,
+		};
+		const built = buildProposer({...choice, env: {OLLAMA_NUM_PARALLEL: '3'}});
+		expect(built.proposer.concurrency).toBe(3);
+		expect(built.proposer.standIn).toBeInstanceOf(SearchProposer);
+		expect(built.notes).toContain('3 proposals at once (OLLAMA_NUM_PARALLEL)');
+		expect(buildProposer({...choice, env: {}}).proposer.concurrency).toBe(1);
 	});
 });

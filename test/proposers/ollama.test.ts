@@ -116,7 +116,7 @@ describe('OllamaProposer: proposals', () => {
 		expect(retry.messages.map(m => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
 		expect(retry.messages[2]!.content).toBe(badSearchAnswer);
 		const feedback = lastUser(retry);
-		expect(feedback).toContain('SEARCH does not match the file');
+		expect(feedback).toContain('Edit 1 (`WARMUP = 0.1`) did not apply: its SEARCH does not match train/train.py.');
 		expect(feedback).toContain('WARMUP_RATIO = 0.1  # fraction of steps');
 		expect(req.events.filter(e => e.type === 'retry')).toEqual([
 			{type: 'retry', attempt: 2, reason: expect.stringContaining('does not match')},
@@ -156,7 +156,7 @@ describe('OllamaProposer: proposals', () => {
 		s.reply('DESCRIPTION: think harder\nI would change the learning rate.', goodAnswer, goodAnswer, goodAnswer);
 		const req = makeRequest();
 		await proposer(s.url).propose(req);
-		expect(lastUser(s.chats[1]!)).toContain('the answer has no SEARCH/REPLACE block');
+		expect(lastUser(s.chats[1]!)).toContain('Your answer has no edit that can be used: it holds only prose, no edit.');
 
 		let calls = 0;
 		const compiling = makeRequest();
@@ -165,7 +165,8 @@ describe('OllamaProposer: proposals', () => {
 				? {ok: false, index: 0, reason: 'train/train.py does not compile: SyntaxError: invalid syntax (line 3)'}
 				: {ok: true, files: {}};
 		await proposer(s.url).propose(compiling);
-		expect(lastUser(s.chats[3]!)).toContain('does not compile: SyntaxError');
+		expect(lastUser(s.chats[3]!)).toContain('train/train.py does not compile: SyntaxError: invalid syntax (line 3) at line 3');
+		expect(lastUser(s.chats[3]!)).toContain('3 | LEARNING_RATE = 6e-4  # peak learning rate');
 	});
 
 	it('refuses an edit outside the allowed files, naming the allowed ones', async () => {
@@ -298,6 +299,67 @@ describe('OllamaProposer: proposals', () => {
 	});
 });
 
+describe('OllamaProposer: requests', () => {
+	it('never sends the same body twice: each retry, and the same request asked again, gets another seed', async () => {
+		const s = await setup();
+		s.reply(badSearchAnswer, badSearchAnswer, badSearchAnswer, goodAnswer, goodAnswer);
+		const p = proposer(s.url);
+		await expect(p.propose(makeRequest())).rejects.toBeInstanceOf(ProposalError);
+		await p.propose(makeRequest());
+		await p.propose(makeRequest());
+		const bodies = s.chats.map(c => JSON.stringify(c));
+		expect(new Set(bodies).size).toBe(5);
+		// The last two are the same prompt: only the seed tells them apart.
+		expect(s.chats[4]!.messages).toEqual(s.chats[3]!.messages);
+		expect(s.chats[4]!.options!['seed']).not.toBe(s.chats[3]!.options!['seed']);
+		expect(s.chats.slice(0, 3).map(c => c.messages.length)).toEqual([2, 4, 6]);
+	});
+
+	it("learns the model's tokens per estimated token from prompt_eval_count, and trims the next prompt by it", async () => {
+		const s = await setup();
+		const results = Array.from({length: 300}, (_, i) =>
+			record(i + 1, 1.2 + (i % 9) / 100, 'discard', `attempt ${i + 1}: a change described at some length to fill the table`),
+		);
+		const p = proposer(s.url, {numCtx: 8192, numPredict: 1024});
+		s.reply(body => ({content: goodAnswer, promptEvalCount: Math.round(body.messages.reduce((n, m) => n + m.content.length, 0) / 2.5)}));
+		await p.propose(makeRequest({results}));
+		expect(p.tokenScale()).toBeGreaterThan(1.3);
+		expect(p.tokenScale()).toBeLessThanOrEqual(1.75);
+		s.reply(goodAnswer);
+		const req = makeRequest({results});
+		await p.propose(req);
+		const [first, second] = s.chats.map(lastUser);
+		expect(second!.length).toBeLessThan(first!.length * 0.9);
+		expect(texts(req.events, 'message').some(t => /trimmed to fit num_ctx 8192/.test(t))).toBe(true);
+	});
+
+	it("says once per model when num_ctx is above the model's context length (/api/show)", async () => {
+		const s = await setup({models: [{name: model, contextLength: 8192}]});
+		s.reply(goodAnswer, goodAnswer);
+		const p = proposer(s.url);
+		const first = makeRequest();
+		await p.propose(first);
+		expect(texts(first.events, 'message')).toContainEqual(
+			expect.stringMatching(/num_ctx 16384 is above the context length of qwen2\.5-coder:14b \(8192, from \/api\/show\).*numCtx to 8192/),
+		);
+		const second = makeRequest();
+		await p.propose(second);
+		expect(texts(second.events, 'message').filter(t => /context length/.test(t))).toEqual([]);
+		expect(s.paths().filter(q => q === 'POST /api/show')).toHaveLength(1);
+	});
+
+	it('checks a model before a switch: installed, missing (ollama pull), server down (ollama serve)', async () => {
+		const s = await setup({models: [model, 'llama3.1:8b']});
+		const p = proposer(s.url);
+		const signal = new AbortController().signal;
+		expect(await p.checkModel('llama3.1:8b', signal)).toEqual({ok: true, detail: `llama3.1:8b is installed (Ollama 0.12.6 at ${s.url})`});
+		const missing = await p.checkModel('deepseek-r1:7b', signal);
+		expect(missing).toMatchObject({ok: false, message: expect.stringContaining('`ollama pull deepseek-r1:7b`')});
+		const down = await proposer(`127.0.0.1:${await closedPort()}`).checkModel(model, signal);
+		expect(down).toMatchObject({ok: false, message: expect.stringMatching(/not answering.*`ollama serve`/)});
+	});
+});
+
 describe('OllamaProposer: chat', () => {
 	it('streams a short answer with the session context and the same options', async () => {
 		const s = await setup();
@@ -318,6 +380,32 @@ describe('OllamaProposer: chat', () => {
 		const user = lastUser(s.chats[0]!);
 		expect(user).toContain('LEARNING_RATE 3e-4 -> 6e-4');
 		expect(user).toContain('Lower val_bpb.');
+	});
+
+	it("answers from the memory digest: the one the loop passes, else the last proposal's", async () => {
+		const s = await setup();
+		s.reply(goodAnswer, 'The learning rate.', 'Still the learning rate.');
+		const p = proposer(s.url);
+		const history = [
+			{n: 1, description: 'baseline', status: 'keep' as const, metric: 1.2, diff: ''},
+			{n: 2, description: 'LEARNING_RATE 3e-4 -> 6e-4', status: 'keep' as const, metric: 1.1, delta: -0.1, band: 0.02, diff: ''},
+		];
+		await p.propose(makeRequest({history}));
+		const ask = {
+			message: 'what worked so far?',
+			goal: 'g',
+			results: [],
+			notes: [],
+			signal: new AbortController().signal,
+			onToken: () => {},
+		};
+		await p.chat(ask);
+		expect(lastUser(s.chats[1]!)).toContain('- #2 LEARNING_RATE 3e-4 -> 6e-4: 1.1 (-0.1 ±0.02)');
+		await p.chat({
+			...ask,
+			history: [...history, {n: 3, description: 'DEPTH 4 -> 8', status: 'keep' as const, metric: 1.05, delta: -0.05, diff: ''}],
+		});
+		expect(lastUser(s.chats[2]!)).toContain('- #3 DEPTH 4 -> 8: 1.05 (-0.05)');
 	});
 });
 

@@ -16,8 +16,8 @@ export const rules: ArenaRules = {
 	timeoutSeconds: 600,
 	minImprovement: 0,
 	judge: 'noise',
-	baselineRuns: 3,
-	confirmRuns: 2,
+	baselineRuns: 1,
+	confirmRuns: 1,
 };
 
 export const train = [

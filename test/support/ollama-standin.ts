@@ -18,6 +18,8 @@ export type ModelSpec = {
 	capabilities?: string[];
 	/** Answer 400 to any chat that sets `think` at all (a server that rejects the field). */
 	rejectThink?: boolean;
+	/** model_info's `<arch>.context_length` in /api/show; default 32768. */
+	contextLength?: number;
 };
 
 export type Reply = {
@@ -239,7 +241,7 @@ export class OllamaStandin {
 			parameters: 'stop "<|im_end|>"',
 			template: '{{ .Prompt }}',
 			details: this.tag(m).details,
-			model_info: {'general.architecture': 'qwen2', 'qwen2.context_length': 32768},
+			model_info: {'general.architecture': 'qwen2', 'qwen2.context_length': m.contextLength ?? 32768},
 			capabilities: m.capabilities ?? ['completion'],
 			modified_at: '2025-06-01T12:00:00.000000000Z',
 		});
@@ -273,7 +275,8 @@ export class OllamaStandin {
 			tokens = tokens.slice(0, Math.max(0, limit - thinkingTokens.length));
 			doneReason = 'length';
 		}
-		const promptChars = reply.promptEvalCount !== undefined ? reply.promptEvalCount * 4 : body.messages.reduce((n, msg) => n + msg.content.length, 0);
+		const promptChars =
+			reply.promptEvalCount !== undefined ? reply.promptEvalCount * 4 : body.messages.reduce((n, msg) => n + msg.content.length, 0);
 		const chunk = (message: {content: string; thinking?: string}) => ({
 			model: body.model,
 			created_at: new Date().toISOString(),
@@ -333,7 +336,11 @@ export class OllamaStandin {
 			res.socket?.destroy();
 			return;
 		}
-		await send({...chunk({content: ''}), done: true, ...this.stats(started, doneReason, promptChars, thinkingTokens.length + tokens.length)});
+		await send({
+			...chunk({content: ''}),
+			done: true,
+			...this.stats(started, doneReason, promptChars, thinkingTokens.length + tokens.length),
+		});
 		res.end();
 	}
 
