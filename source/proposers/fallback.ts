@@ -42,11 +42,6 @@ type State = {mode: 'model'} | {mode: 'fallback'; kind: OllamaFailureKind; messa
 
 export class FallbackProposer implements Proposer {
 	readonly pipelined = true;
-
-	/** The built-in search: the loop's stand-in when the model cannot keep up or keeps failing. */
-	get standIn(): Proposer {
-		return this.fallback;
-	}
 	private state: State = {mode: 'model'};
 	private readonly primary: ModelProposer;
 	private readonly fallback: Proposer;
