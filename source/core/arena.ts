@@ -63,10 +63,22 @@ const fields: Record<string, Field> = {
 	direction: {key: 'direction', kind: {type: 'choice', values: ['lower', 'higher']}, describe: '`lower` or `higher`'},
 	budget: {key: 'budgetSeconds', kind: positive, describe: 'the time budget in seconds, above 0'},
 	timeout: {key: 'timeoutSeconds', kind: positive, describe: 'the hard timeout in seconds, above 0'},
-	min_improvement: {key: 'minImprovement', kind: {type: 'number', min: 0, above: false}, describe: 'the least improvement worth keeping, 0 or more'},
+	min_improvement: {
+		key: 'minImprovement',
+		kind: {type: 'number', min: 0, above: false},
+		describe: 'the least improvement worth keeping, 0 or more',
+	},
 	model: {key: 'model', kind: {type: 'string'}, describe: 'an Ollama model name'},
-	judge: {key: 'judge', kind: {type: 'choice', values: ['noise', 'single']}, describe: '`noise` (measure the noise, confirm close calls) or `single` (one run against one run)'},
-	baseline_runs: {key: 'baselineRuns', kind: {type: 'int', min: 1}, describe: 'how many times the baseline runs to measure the noise, a whole number from 1'},
+	judge: {
+		key: 'judge',
+		kind: {type: 'choice', values: ['noise', 'single']},
+		describe: '`noise` (measure the noise, confirm close calls) or `single` (one run against one run)',
+	},
+	baseline_runs: {
+		key: 'baselineRuns',
+		kind: {type: 'int', min: 1},
+		describe: 'how many times the baseline runs to measure the noise, a whole number from 1',
+	},
 	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'how many re-runs confirm a close call, a whole number from 1'},
 	gpus: {key: 'gpus', kind: {type: 'ints'}, describe: 'a list of GPU indices (as nvidia-smi numbers them), one worker each'},
 	metric_range: {key: 'metricRange', kind: {type: 'range'}, describe: 'the values the metric can take, `[low, high]` with low below high'},
@@ -143,7 +155,8 @@ export function parseArena(text: string, file = 'program.md'): Omit<Arena, 'path
 /** One front matter value, checked against its field's kind. */
 function readField(field: Field, node: Node | null, bad: () => never, line: number): ArenaRules[keyof ArenaRules] {
 	const scalar = isScalar(node) ? node.value : undefined;
-	const list = (): unknown[] => (isSeq(node) ? node.items.map(item => (isScalar(item) ? item.value : undefined)) : scalar === undefined ? [] : [scalar]);
+	const list = (): unknown[] =>
+		isSeq(node) ? node.items.map(item => (isScalar(item) ? item.value : undefined)) : scalar === undefined ? [] : [scalar];
 	const {kind} = field;
 	switch (kind.type) {
 		case 'string':

@@ -15,6 +15,7 @@ import type {ResultsFile} from './results.js';
 import {readRunSummary, type RunRole} from './run-summary.js';
 import type {Session} from './session.js';
 import {Tried} from './tried.js';
+import {withBudget} from './arena.js';
 import type {ArenaRules, Edit} from './types.js';
 import {listRunFolders} from './results.js';
 
@@ -109,14 +110,28 @@ export class Jobs {
 		const reference = ledger.reference(rules.budgetSeconds);
 		if (!reference || !ledger.best) return;
 		const sigma = rules.judge === 'noise' ? ledger.sigma(rules.budgetSeconds) : undefined;
-		this.deps.emit({type: 'reference', budgetSeconds: rules.budgetSeconds, mean: reference.mean, runs: reference.runs, ...(sigma === undefined ? {} : {sigma}), commit: ledger.best.commit});
+		this.deps.emit({
+			type: 'reference',
+			budgetSeconds: rules.budgetSeconds,
+			mean: reference.mean,
+			runs: reference.runs,
+			...(sigma === undefined ? {} : {sigma}),
+			commit: ledger.best.commit,
+		});
 	}
 
 	/** Reserves the baseline's number first, so the baseline is #1 whatever the proposer prepares meanwhile. */
 	reserveBaseline(): void {
 		if (this.deps.ledger.best || this.shared) return;
 		const rules = this.deps.rules();
-		this.shared = this.newShared('baseline', this.deps.ledger.bestCommit, rules.budgetSeconds, this.deps.numbers.reserve(), 'baseline', rules.baselineRuns);
+		this.shared = this.newShared(
+			'baseline',
+			this.deps.ledger.bestCommit,
+			rules.budgetSeconds,
+			this.deps.numbers.reserve(),
+			'baseline',
+			rules.baselineRuns,
+		);
 	}
 
 	budgetChanged(): void {
@@ -133,11 +148,16 @@ export class Jobs {
 		} else if (!this.shared && ledger.referenceValues(budget).length === 0) {
 			const best = ledger.best;
 			this.shared = this.newShared('reference', ledger.bestCommit, budget, best.n, best.description, rules.baselineRuns);
-			this.message('info', `the budget is ${budget} s now: the best (#${best.n}) runs ${rules.baselineRuns} time${rules.baselineRuns === 1 ? '' : 's'} at it before any candidate is judged there`);
+			this.message(
+				'info',
+				`the budget is ${budget} s now: the best (#${best.n}) runs ${rules.baselineRuns} time${rules.baselineRuns === 1 ? '' : 's'} at it before any candidate is judged there`,
+			);
 		}
 		const shared = this.shared;
 		if (!shared) return undefined;
 		if (shared.assigned < shared.needed) {
+			// Every run of one measurement at one budget: the one in force when its first run starts.
+			if (shared.assigned === 0 && shared.members.length === 0) shared.budget = budget;
 			shared.assigned++;
 			return {kind: 'shared', shared};
 		}
@@ -169,22 +189,47 @@ export class Jobs {
 
 	private runDeps(): RunDeps {
 		const {deps} = this;
-		return {session: deps.session, emit: deps.emit, argv: deps.argv, env: deps.env, killGraceSeconds: deps.killGraceSeconds, python: deps.python};
+		return {
+			session: deps.session,
+			emit: deps.emit,
+			argv: deps.argv,
+			env: deps.env,
+			killGraceSeconds: deps.killGraceSeconds,
+			python: deps.python,
+		};
 	}
 
-	/** One run; undefined when the loop was interrupted mid-run (the run is left to run again on restart). */
-	private async runOne(worker: WorkerState, plan: RunPlan): Promise<{member: Member; ok: boolean; reason?: string; tail: string[]; external: boolean} | undefined> {
-		const rules = this.deps.rules();
+	/** One run (at `budget`, else the budget in force); undefined when the loop was interrupted mid-run (the run is left to run again on restart). */
+	private async runOne(
+		worker: WorkerState,
+		plan: RunPlan,
+		budget?: number,
+	): Promise<{member: Member; ok: boolean; reason?: string; tail: string[]; external: boolean} | undefined> {
+		const current = this.deps.rules();
+		const rules = budget === undefined || budget === current.budgetSeconds ? current : withBudget(current, budget);
 		worker.current = {n: plan.n, description: plan.description, role: plan.role};
 		try {
-			const outcome = await runPlan(this.runDeps(), worker, plan, rules, handle => {
-				worker.handle = handle;
-				const stopping = this.deps.stopping();
-				if (stopping === 'now' || stopping === 'interrupt') handle.stop();
-			}, () => this.deps.stopping() === 'interrupt');
+			const outcome = await runPlan(
+				this.runDeps(),
+				worker,
+				plan,
+				rules,
+				handle => {
+					worker.handle = handle;
+					const stopping = this.deps.stopping();
+					if (stopping === 'now' || stopping === 'interrupt') handle.stop();
+				},
+				() => this.deps.stopping() === 'interrupt',
+			);
 			if (!outcome) return undefined;
 			const {reading, result, folder, seconds} = outcome;
-			const member: Member = {folder, value: reading.ok ? reading.metric : null, memoryGb: reading.ok ? reading.memoryGb : 0, seconds, worker: worker.name};
+			const member: Member = {
+				folder,
+				value: reading.ok ? reading.metric : null,
+				memoryGb: reading.ok ? reading.memoryGb : 0,
+				seconds,
+				worker: worker.name,
+			};
 			// Killed by a signal nightshift did not send (the OOM killer, a user's kill): not the idea's fault.
 			const external = !reading.ok && result.killed === undefined && result.signal !== undefined;
 			return {member, ok: reading.ok, ...(reading.ok ? {} : {reason: reading.reason}), tail: result.tail, external};
@@ -209,17 +254,25 @@ export class Jobs {
 			description: shared.kind === 'baseline' ? 'baseline' : `re-run of #${shared.group}`,
 			diff: '',
 		};
-		const done = await this.runOne(worker, plan);
+		const done = await this.runOne(worker, plan, shared.budget);
 		if (!done) return;
 		if (!done.ok && done.external) {
 			shared.assigned--;
 			if (first) shared.firstTaken = false;
-			this.message('warn', `the ${shared.kind === 'baseline' ? 'baseline' : 'best'} run #${n} was killed from outside (${done.reason}); running it again`);
+			this.message(
+				'warn',
+				`the ${shared.kind === 'baseline' ? 'baseline' : 'best'} run #${n} was killed from outside (${done.reason}); running it again`,
+			);
 			return;
 		}
 		if (shared.kind === 'reference') {
 			await this.deps.lock.exclusive(async () => {
-				const record = recordRerun(this.deps, done.member, {group: shared.group, commit: shared.commit, description: shared.description, budget: shared.budget});
+				const record = recordRerun(this.deps, done.member, {
+					group: shared.group,
+					commit: shared.commit,
+					description: shared.description,
+					budget: shared.budget,
+				});
 				this.deps.emit({type: 'rerun', n, record, seconds: done.member.seconds, worker: worker.name});
 			});
 			shared.members.push(done.member);
@@ -237,7 +290,15 @@ export class Jobs {
 		else shared.members.push(done.member);
 		if (!done.ok) shared.crashes++;
 		if (shared.members.length < shared.needed) {
-			this.deps.emit({type: 'run-measured', n, group: shared.group, metric: done.member.value, seconds: done.member.seconds, worker: worker.name, detail: `baseline run ${shared.members.length} of ${shared.needed}`});
+			this.deps.emit({
+				type: 'run-measured',
+				n,
+				group: shared.group,
+				metric: done.member.value,
+				seconds: done.member.seconds,
+				worker: worker.name,
+				detail: `baseline run ${shared.members.length} of ${shared.needed}`,
+			});
 			return;
 		}
 		await this.decideBaseline(shared, done.reason, done.tail);
@@ -263,7 +324,16 @@ export class Jobs {
 		};
 		const {record, reruns} = await this.deps.lock.exclusive(() => recordDecision(this.deps, decided));
 		this.shared = undefined;
-		this.deps.emit({type: 'run-end', n: record.n, record, best: this.deps.ledger.best, baseline: this.deps.ledger.baseline, seconds: members.reduce((a, m) => a + m.seconds, 0), reason: decided.reason, reruns});
+		this.deps.emit({
+			type: 'run-end',
+			n: record.n,
+			record,
+			best: this.deps.ledger.best,
+			baseline: this.deps.ledger.baseline,
+			seconds: members.reduce((a, m) => a + m.seconds, 0),
+			reason: decided.reason,
+			reruns,
+		});
 		if (crashed) {
 			this.deps.ledger.crash = {n: record.n, description: 'baseline', logTail: tail.slice(-40).join('\n')};
 			this.halted = `the baseline crashed (${decided.reason})`;
@@ -293,11 +363,24 @@ export class Jobs {
 			const folder = listRunFolders(this.deps.session.runsDir).find(f => f.n === run.n);
 			if (!folder) continue;
 			const summary = readRunSummary(folder.dir);
-			members.push({folder, value: run.value, memoryGb: summary?.memory_gb ?? 0, seconds: summary?.seconds ?? 0, worker: summary?.worker ?? worker.name});
+			members.push({
+				folder,
+				value: run.value,
+				memoryGb: summary?.memory_gb ?? 0,
+				seconds: summary?.seconds ?? 0,
+				worker: summary?.worker ?? worker.name,
+			});
 		}
 		if (s.role === 'baseline') {
 			const rules = this.deps.rules();
-			const shared = this.newShared('baseline', this.deps.ledger.bestCommit, rules.budgetSeconds, pending.group, 'baseline', rules.baselineRuns);
+			const shared = this.newShared(
+				'baseline',
+				this.deps.ledger.bestCommit,
+				rules.budgetSeconds,
+				pending.group,
+				'baseline',
+				rules.baselineRuns,
+			);
 			shared.members = members;
 			shared.firstTaken = members.some(m => m.folder.n === pending.group);
 			this.shared = shared;
@@ -332,7 +415,9 @@ export class Jobs {
 			let commit = c.commit;
 			let diff = c.diff;
 			if (!commit) {
-				const committed = await deps.lock.exclusive(() => commitProposal(worker, deps.session.relative, deps.filesAt, deps.check, c.proposal!, c.parent));
+				const committed = await deps.lock.exclusive(() =>
+					commitProposal(worker, deps.session.relative, deps.filesAt, deps.check, c.proposal!, c.parent),
+				);
 				if ('reason' in committed) {
 					deps.queue.failed(c.n, committed.reason);
 					deps.numbers.release(c.n);
@@ -345,7 +430,16 @@ export class Jobs {
 			if ((c.interrupted ?? 0) >= interruptionsAllowed && c.members.length === 0) {
 				// An experiment that stops the loop each time it runs (it takes the machine down with it) is not run again.
 				const reason = `interrupted ${c.interrupted} times (the loop stopped or was killed during each run); not run again`;
-				const plan: RunPlan = {n: c.n, commit, parent: c.parent, role: 'candidate', group: c.n, description: c.description, diff, interrupted: c.interrupted};
+				const plan: RunPlan = {
+					n: c.n,
+					commit,
+					parent: c.parent,
+					role: 'candidate',
+					group: c.n,
+					description: c.description,
+					diff,
+					interrupted: c.interrupted,
+				};
 				const folder = claimFolder(deps.session, plan, deps.rules(), worker);
 				writeFileAtomic(path.join(folder.dir, 'run.log'), `nightshift: ${reason}\n`);
 				deps.numbers.release(c.n);
@@ -382,7 +476,15 @@ export class Jobs {
 				const decision = await this.judge(c, budget);
 				if (decision.kind === 'confirm') {
 					c.confirming = true;
-					deps.emit({type: 'run-measured', n: c.n, group: c.n, metric: c.members.at(-1)!.value, seconds: c.members.at(-1)!.seconds, worker: worker.name, detail: decision.reason});
+					deps.emit({
+						type: 'run-measured',
+						n: c.n,
+						group: c.n,
+						metric: c.members.at(-1)!.value,
+						seconds: c.members.at(-1)!.seconds,
+						worker: worker.name,
+						detail: decision.reason,
+					});
 					if (deps.stopping()) return;
 					continue;
 				}
@@ -419,7 +521,13 @@ export class Jobs {
 	 * Records the verdict. A keep built on a best that is no longer the best is
 	 * recorded as a discard, and returned carried onto the new best to run again.
 	 */
-	private async record(worker: WorkerState, c: Candidate, commit: string, decision: Decision | undefined, crash?: string): Promise<Candidate | undefined> {
+	private async record(
+		worker: WorkerState,
+		c: Candidate,
+		commit: string,
+		decision: Decision | undefined,
+		crash?: string,
+	): Promise<Candidate | undefined> {
 		const {deps} = this;
 		const rules = deps.rules();
 		const budget = rules.budgetSeconds;
@@ -436,8 +544,16 @@ export class Jobs {
 				if (onto) {
 					const n = deps.numbers.reserve();
 					reason = `${reason}, but on the best it started from; #${bestNow?.n ?? '?'} was kept meanwhile: carried onto it as #${n}`;
-					carried = {n, description: `${c.description} (on #${bestNow?.n ?? '?'})`, commit: onto, parent: best, diff: await worker.checkout.worktree.diff(best, onto), members: []};
-				} else reason = `${reason}, but on the best it started from, and it does not apply on top of #${bestNow?.n ?? '?'} (kept meanwhile)`;
+					carried = {
+						n,
+						description: `${c.description} (on #${bestNow?.n ?? '?'})`,
+						commit: onto,
+						parent: best,
+						diff: await worker.checkout.worktree.diff(best, onto),
+						members: [],
+					};
+				} else
+					reason = `${reason}, but on the best it started from, and it does not apply on top of #${bestNow?.n ?? '?'} (kept meanwhile)`;
 			}
 			const values = c.members.flatMap(m => (m.value === null ? [] : [m.value]));
 			const decided: Decided = {
@@ -460,7 +576,17 @@ export class Jobs {
 		});
 		if (outcome) {
 			const {record, reruns} = outcome;
-			deps.emit({type: 'run-end', n: record.n, record, best: deps.ledger.best, baseline: deps.ledger.baseline, seconds: c.members.reduce((a, m) => a + m.seconds, 0), reason: record.reason ?? '', worker: worker.name, reruns});
+			deps.emit({
+				type: 'run-end',
+				n: record.n,
+				record,
+				best: deps.ledger.best,
+				baseline: deps.ledger.baseline,
+				seconds: c.members.reduce((a, m) => a + m.seconds, 0),
+				reason: record.reason ?? '',
+				worker: worker.name,
+				reruns,
+			});
 			if (record.status === 'keep') this.announceReference();
 		}
 		return carried;

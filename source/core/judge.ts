@@ -27,11 +27,15 @@ export function readRun(result: RunResult, rules: ArenaRules): RunReading {
 		return crash(result.summary ? `no finite ${rules.metric} in the summary` : 'no summary block (`---`) in the output');
 	}
 	if (result.nonFiniteLoss) {
-		return crash(`the loss was ${result.nonFiniteLoss.loss} at step ${result.nonFiniteLoss.step}: a ${rules.metric} reported after that is not a result`);
+		return crash(
+			`the loss was ${result.nonFiniteLoss.loss} at step ${result.nonFiniteLoss.step}: a ${rules.metric} reported after that is not a result`,
+		);
 	}
 	const [low, high] = metricRange(rules);
 	if (raw < low || raw > high) {
-		return crash(`${rules.metric} ${raw} is outside what it can be ([${low}, ${high}]${rules.metricRange ? ', metric_range in program.md' : ''})`);
+		return crash(
+			`${rules.metric} ${raw} is outside what it can be ([${low}, ${high}]${rules.metricRange ? ', metric_range in program.md' : ''})`,
+		);
 	}
 	const vram = result.summary?.['peak_vram_mb'];
 	const memoryGb = typeof vram === 'number' && Number.isFinite(vram) ? vram / 1024 : 0;
@@ -53,10 +57,23 @@ export type Verdict = {
  * which has nothing to beat). `sigma`: the measured noise of one run, if
  * any. `confirmable`: a close call may still ask for re-runs.
  */
-export function judge(result: RunResult, rules: ArenaRules, reference: Reference | undefined, sigma?: number, confirmable = false): Verdict {
+export function judge(
+	result: RunResult,
+	rules: ArenaRules,
+	reference: Reference | undefined,
+	sigma?: number,
+	confirmable = false,
+): Verdict {
 	const reading = readRun(result, rules);
 	if (!reading.ok) return {status: 'crash', metric: null, memoryGb: 0, reason: reading.reason};
 	if (!reference) return {status: 'keep', metric: reading.metric, memoryGb: reading.memoryGb, reason: 'baseline'};
 	const decision = decide([reading.metric], reference, sigma, rules, confirmable);
-	return {status: decision.kind, metric: reading.metric, memoryGb: reading.memoryGb, reason: decision.reason, delta: decision.delta, ...(decision.band === undefined ? {} : {band: decision.band})};
+	return {
+		status: decision.kind,
+		metric: reading.metric,
+		memoryGb: reading.memoryGb,
+		reason: decision.reason,
+		delta: decision.delta,
+		...(decision.band === undefined ? {} : {band: decision.band}),
+	};
 }

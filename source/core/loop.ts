@@ -186,7 +186,8 @@ export class Loop implements LoopControl {
 				history: memoryOf(session.runsDir, this.ledger.records),
 				machine: {device: 'cpu', ...options.machine, workers: this.workers.length},
 			}),
-			running: () => this.workers.flatMap(w => (w.current ? [{n: w.current.n, description: w.current.description, state: 'running' as const}] : [])),
+			running: () =>
+				this.workers.flatMap(w => (w.current ? [{n: w.current.n, description: w.current.description, state: 'running' as const}] : [])),
 			bestCommit: () => this.ledger.bestCommit,
 			filesAt: commit => this.filesAt(commit),
 			check: (base, compile) => this.check(base, compile),
@@ -248,7 +249,12 @@ export class Loop implements LoopControl {
 	/** The dry run, refusing also a proposal whose files repeat an experiment tried, running or prepared. */
 	private check(base: Readonly<Record<string, string>>, compile: boolean): (edits: Edit[]) => Promise<CheckResult> {
 		const rules = this.arena.rules();
-		const dry = dryRun(base, {arenaDir: this.workers[0]!.checkout.arenaDir, editable: rules.editable, python: this.options.python, compile});
+		const dry = dryRun(base, {
+			arenaDir: this.workers[0]!.checkout.arenaDir,
+			editable: rules.editable,
+			python: this.options.python,
+			compile,
+		});
 		return async edits => {
 			const result = await dry(edits);
 			if (!result.ok) return result;
@@ -404,13 +410,18 @@ export class Loop implements LoopControl {
 		const targets = this.workers.filter(w => w.handle && (worker === undefined || w.name === worker));
 		if (targets.length === 0) return this.message('warn', 'no run in progress');
 		for (const w of targets) {
-			this.message('info', `stopping experiment ${w.current?.n ?? '?'}${this.workers.length > 1 ? ` on ${w.name}` : ''}; it will be recorded as stopped by hand`);
+			this.message(
+				'info',
+				`stopping experiment ${w.current?.n ?? '?'}${this.workers.length > 1 ? ` on ${w.name}` : ''}; it will be recorded as stopped by hand`,
+			);
 			w.handle!.stop();
 		}
 	}
 
 	overrule(to: 'keep' | 'revert'): void {
-		void this.lock.exclusive(() => overrule({session: this.session, ledger: this.ledger, results: this.results, emit: this.emit}, to)).then(() => this.poke());
+		void this.lock
+			.exclusive(() => overrule({session: this.session, ledger: this.ledger, results: this.results, emit: this.emit}, to))
+			.then(() => this.poke());
 	}
 
 	setBudget(seconds: number): void {
@@ -418,7 +429,10 @@ export class Loop implements LoopControl {
 		this.arena.setBudget(seconds);
 		this.overrides.setBudget(seconds);
 		this.emit({type: 'budget-changed', seconds});
-		this.message('info', `time budget ${seconds} s from the next run on; the best is re-run at it before anything is compared`);
+		this.message(
+			'info',
+			`time budget ${seconds} s from the next run on${this.ledger.best ? '; the best is re-run at it before anything is compared' : ''}`,
+		);
 		this.jobs.budgetChanged();
 		this.poke();
 	}
@@ -460,7 +474,8 @@ export class Loop implements LoopControl {
 		const clean = text.trim();
 		if (!clean) return;
 		this.emit({type: 'chat', role: 'user', text: clean, done: true});
-		if (!this.chat.available) return this.message('warn', `the ${this.options.proposer.name} proposer has no model to answer; plain text becomes a steering note`);
+		if (!this.chat.available)
+			return this.message('warn', `the ${this.options.proposer.name} proposer has no model to answer; plain text becomes a steering note`);
 		this.chat.ask(clean, () => ({goal: this.arena.arena.goal, results: this.ledger.records, notes: this.notes.all}));
 	}
 
@@ -491,7 +506,14 @@ export class Loop implements LoopControl {
 
 	async quit(mode: 'finish' | 'now' | 'interrupt'): Promise<void> {
 		if (this.quitting === undefined || mode !== 'finish') this.quitting = mode;
-		const detail = mode === 'finish' ? (this.running ? 'finishing the runs in progress' : 'stopping') : mode === 'now' ? 'stopping the runs now' : 'interrupted: the runs in progress will run again on restart';
+		const detail =
+			mode === 'finish'
+				? this.running
+					? 'finishing the runs in progress'
+					: 'stopping'
+				: mode === 'now'
+					? 'stopping the runs now'
+					: 'interrupted: the runs in progress will run again on restart';
 		this.emit({type: 'state', state: 'stopping', detail});
 		this.queue?.stop();
 		if (mode !== 'finish') for (const w of this.workers) w.handle?.stop();

@@ -82,20 +82,18 @@ export async function recordDecision(deps: DecideDeps, d: Decided): Promise<{rec
 		...(d.delta === undefined ? {} : {delta: d.delta}),
 		...(d.band === undefined ? {} : {band: d.band}),
 	};
-	const reruns = rest.map(
-		(member, i): ExperimentRecord => ({
-			row: record.row + 1 + i,
-			n: member.folder.n,
-			commit: short,
-			metric: member.value,
-			memoryGb: member.memoryGb,
-			status: 'rerun',
-			description: `re-run of #${d.group}`,
-			budget: d.budget,
-			worker: member.worker,
-			of: d.group,
-		}),
-	);
+	const reruns = rest.map((member, i): ExperimentRecord => ({
+		row: record.row + 1 + i,
+		n: member.folder.n,
+		commit: short,
+		metric: member.value,
+		memoryGb: member.memoryGb,
+		status: 'rerun',
+		description: `re-run of #${d.group}`,
+		budget: d.budget,
+		worker: member.worker,
+		of: d.group,
+	}));
 	deps.results.append(record, ...reruns);
 	for (const member of d.members) {
 		deps.ledger.noteRun(runOf(member, d, member === first ? d.status : 'rerun'));
@@ -106,8 +104,16 @@ export async function recordDecision(deps: DecideDeps, d: Decided): Promise<{rec
 }
 
 /** One more run of an experiment decided long ago (the best at a new budget): its own row, at once. */
-export function recordRerun(deps: DecideDeps, member: Member, of: {group: number; commit: string; description: string; budget: number}): ExperimentRecord {
-	updateRunSummary(member.folder.dir, {n: member.folder.n, commit: of.commit.slice(0, 7), description: of.description}, {status: 'rerun', metric: member.value});
+export function recordRerun(
+	deps: DecideDeps,
+	member: Member,
+	of: {group: number; commit: string; description: string; budget: number},
+): ExperimentRecord {
+	updateRunSummary(
+		member.folder.dir,
+		{n: member.folder.n, commit: of.commit.slice(0, 7), description: of.description},
+		{status: 'rerun', metric: member.value},
+	);
 	const record: ExperimentRecord = {
 		row: deps.ledger.nextRow,
 		n: member.folder.n,
@@ -121,7 +127,15 @@ export function recordRerun(deps: DecideDeps, member: Member, of: {group: number
 		of: of.group,
 	};
 	deps.results.append(record);
-	deps.ledger.noteRun({n: member.folder.n, commit: record.commit, group: member.folder.n, role: 'reference', status: 'rerun', value: member.value, budget: of.budget});
+	deps.ledger.noteRun({
+		n: member.folder.n,
+		commit: record.commit,
+		group: member.folder.n,
+		role: 'reference',
+		status: 'rerun',
+		value: member.value,
+		budget: of.budget,
+	});
 	deps.ledger.add([record]);
 	return record;
 }

@@ -55,7 +55,13 @@ const plain = (x: number): string => Number(x.toPrecision(3)).toString();
  * `confirmable`: re-runs are still allowed (false once the candidate has had
  * them); a close first run then asks for them.
  */
-export function decide(values: readonly number[], reference: Reference, sigma: number | undefined, rules: Pick<ArenaRules, 'direction' | 'minImprovement' | 'judge'>, confirmable: boolean): Decision {
+export function decide(
+	values: readonly number[],
+	reference: Reference,
+	sigma: number | undefined,
+	rules: Pick<ArenaRules, 'direction' | 'minImprovement' | 'judge'>,
+	confirmable: boolean,
+): Decision {
 	const m = mean(values);
 	const delta = m - reference.mean;
 	const better = gain(rules.direction, m, reference.mean);
@@ -63,7 +69,12 @@ export function decide(values: readonly number[], reference: Reference, sigma: n
 	const beyond = (by: number): boolean => improves(m, reference.mean, rules.direction, by);
 	if (rules.judge === 'single' || sigma === undefined || sigma === 0) {
 		const kind = beyond(minimum) ? 'keep' : 'discard';
-		return {kind, delta, band: undefined, reason: kind === 'keep' ? `better than ${reference.mean.toFixed(6)}` : `not better than ${reference.mean.toFixed(6)}`};
+		return {
+			kind,
+			delta,
+			band: undefined,
+			reason: kind === 'keep' ? `better than ${reference.mean.toFixed(6)}` : `not better than ${reference.mean.toFixed(6)}`,
+		};
 	}
 	const runs = values.length;
 	// The standard deviation of (candidate mean - best mean), both measured with noise.
@@ -71,7 +82,12 @@ export function decide(values: readonly number[], reference: Reference, sigma: n
 	if (runs === 1 && confirmable) {
 		const band = noiseRule.margin * spread;
 		if (!beyond(Math.max(band, minimum))) {
-			return {kind: 'discard', delta, band, reason: better > 0 ? `better by ${plain(better)}, within the noise (±${plain(band)})` : `not better (noise ±${plain(band)})`};
+			return {
+				kind: 'discard',
+				delta,
+				band,
+				reason: better > 0 ? `better by ${plain(better)}, within the noise (±${plain(band)})` : `not better (noise ±${plain(band)})`,
+			};
 		}
 		if (beyond(Math.max(noiseRule.clear * spread, minimum))) {
 			return {kind: 'keep', delta, band, reason: `better by ${plain(better)}, clear of the noise (±${plain(band)})`};

@@ -33,7 +33,11 @@ export async function overrule(deps: OverruleDeps, to: 'keep' | 'revert'): Promi
 	const warn = (text: string): void => emit({type: 'message', level: 'warn', text});
 	const last = [...ledger.records].reverse().find(r => r.status !== 'rerun');
 	if (!last) return warn('nothing to overrule yet');
-	emit({type: 'message', level: 'info', text: `/${to}: acting on the last finished experiment, #${last.n} (${last.status}: ${last.description})`});
+	emit({
+		type: 'message',
+		level: 'info',
+		text: `/${to}: acting on the last finished experiment, #${last.n} (${last.status}: ${last.description})`,
+	});
 	const full = await resolve(session.repo, last.commit);
 	if (!full) return emit({type: 'message', level: 'error', text: `commit ${last.commit} is gone`});
 	const parent = await resolve(session.repo, `${full}^`);
@@ -42,12 +46,14 @@ export async function overrule(deps: OverruleDeps, to: 'keep' | 'revert'): Promi
 		if (last.status !== 'discard') {
 			return warn(`/keep: #${last.n} is ${last.status === 'keep' ? 'kept already' : 'a crash, with no result to keep'}`);
 		}
-		if (parent !== ledger.bestCommit) return warn(`/keep: #${last.n} was tried on a best that is not the best now; it cannot go on the branch as it is`);
+		if (parent !== ledger.bestCommit)
+			return warn(`/keep: #${last.n} was tried on a best that is not the best now; it cannot go on the branch as it is`);
 		await session.branch.move(full, ledger.bestCommit);
 		bestCommit = full;
 	} else {
 		if (last.status !== 'keep') return warn(`/revert: #${last.n} was not kept`);
-		if (last === ledger.baseline || ledger.keptCount() === 1) return warn('/revert: the baseline stays: it is what everything is measured against');
+		if (last === ledger.baseline || ledger.keptCount() === 1)
+			return warn('/revert: the baseline stays: it is what everything is measured against');
 		if (!parent || ledger.bestCommit !== full) return warn(`/revert: #${last.n} is not the branch head`);
 		await session.branch.move(parent, full);
 		bestCommit = parent;
@@ -58,10 +64,14 @@ export async function overrule(deps: OverruleDeps, to: 'keep' | 'revert'): Promi
 	const folder = listRunFolders(session.runsDir).find(f => f.n === last.n);
 	if (folder) {
 		const summary = readRunSummary(folder.dir);
-		updateRunSummary(folder.dir, {n: folder.n, commit: last.commit, description: summary?.description ?? last.description}, {
-			status,
-			overruled: {from: last.status, to: status, at: new Date().toISOString()},
-		});
+		updateRunSummary(
+			folder.dir,
+			{n: folder.n, commit: last.commit, description: summary?.description ?? last.description},
+			{
+				status,
+				overruled: {from: last.status, to: status, at: new Date().toISOString()},
+			},
+		);
 	}
 	emit({type: 'overrule', n: last.n, from: last.status, to: status, record, best: ledger.best, baseline: ledger.baseline});
 }

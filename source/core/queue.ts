@@ -2,7 +2,16 @@ import {diffOf} from './dry-run.js';
 import type {LoopEvent} from './events.js';
 import type {LastCrash} from './ledger.js';
 import type {Numbers} from './numbers.js';
-import {ProposalError, type CheckResult, type ExperimentMemory, type InFlight, type Machine, type Proposal, type Proposer, type ProposalRequest} from './proposer.js';
+import {
+	ProposalError,
+	type CheckResult,
+	type ExperimentMemory,
+	type InFlight,
+	type Machine,
+	type Proposal,
+	type Proposer,
+	type ProposalRequest,
+} from './proposer.js';
 import {filesKey, type Tried} from './tried.js';
 import type {ArenaRules, Edit, ExperimentRecord, SteeringNote} from './types.js';
 
@@ -242,12 +251,13 @@ export class ProposalQueue {
 		const base = await this.deps.filesAt(best);
 		const again = await this.deps.check(base, false)(entry.proposal.edits);
 		if (again.ok) {
-			if (entry.baseCommit !== best) emit({type: 'message', level: 'info', text: `#${entry.n}: the prepared proposal applies on top of the new best: running it`});
+			if (entry.baseCommit !== best)
+				emit({type: 'message', level: 'info', text: `#${entry.n}: the prepared proposal applies on top of the new best: running it`});
 			const editable = this.deps.inputs().rules.editable;
 			return {...entry, baseCommit: best, files: again.files, key: filesKey(again.files, editable)};
 		}
 		const why = again.repeats ? `it repeats #${again.repeats.n}` : `it no longer applies on top of the new best (${again.reason})`;
-		emit({type: 'proposal-failed', n: entry.n, reason: `the prepared proposal was dropped: ${why}; another is being prepared`});
+		emit({type: 'message', level: 'info', text: `#${entry.n}: the prepared proposal was dropped: ${why}; another is being prepared`});
 		return undefined;
 	}
 
@@ -260,7 +270,12 @@ export class ProposalQueue {
 		const dropped = this.ready.length + this.making.size;
 		this.ready = [];
 		for (const entry of this.making) entry.abort.abort();
-		if (dropped > 0) this.deps.emit({type: 'message', level: 'info', text: `dropped ${dropped} prepared proposal${dropped === 1 ? '' : 's'}: preparing again with the note`});
+		if (dropped > 0)
+			this.deps.emit({
+				type: 'message',
+				level: 'info',
+				text: `dropped ${dropped} prepared proposal${dropped === 1 ? '' : 's'}: preparing again with the note`,
+			});
 		this.fill();
 	}
 

@@ -108,7 +108,8 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 	}
 	// 4. A torn last row (killed mid-write) is set aside, and the rows the folders say are missing appended.
 	const torn = results.setAsideTornTail();
-	if (torn) notes.push(`results.tsv ended in a torn line; it is kept in ${path.basename(torn)} and the row recorded again from its run folder`);
+	if (torn)
+		notes.push(`results.tsv ended in a torn line; it is kept in ${path.basename(torn)} and the row recorded again from its run folder`);
 	const loaded = results.load();
 	notes.push(...loaded.problems);
 	let records = loaded.records;
@@ -122,7 +123,11 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 		// A re-run whose experiment was decided but which did not yet say so (killed between the two writes).
 		const group = summary.group ?? folder.n;
 		if (summary.status === 'measured' && group !== folder.n && decided.has(firstStatus.get(group) ?? '')) {
-			updateRunSummary(folder.dir, {n: folder.n, commit: folder.commit, description: summary.description ?? ''}, {status: 'rerun', metric: summary.run_metric ?? null});
+			updateRunSummary(
+				folder.dir,
+				{n: folder.n, commit: folder.commit, description: summary.description ?? ''},
+				{status: 'rerun', metric: summary.run_metric ?? null},
+			);
 			summary.status = 'rerun';
 			summary.metric = summary.run_metric ?? null;
 		}
@@ -159,7 +164,8 @@ export async function recover(session: Session, results: ResultsFile): Promise<R
 	}
 	for (const [n, summary] of interrupted) {
 		const group = summary.group ?? n;
-		if (!pending.has(group) && group === n) pending.set(group, {group, summary: {...summary, interrupted: (summary.interrupted ?? 0) + 1}, measured: []});
+		if (!pending.has(group) && group === n)
+			pending.set(group, {group, summary: {...summary, interrupted: (summary.interrupted ?? 0) + 1}, measured: []});
 	}
 	return {records, runs, bestCommit, pending: [...pending.values()].sort((a, b) => a.group - b.group), notes};
 }

@@ -38,7 +38,12 @@ export function defaultTag(now = new Date()): string {
 	return `${month}${now.getUTCDate()}`;
 }
 
-export async function openSession(options: {workspace: string; runsDir: string; tag?: string | undefined; editable: string[]}): Promise<Session> {
+export async function openSession(options: {
+	workspace: string;
+	runsDir: string;
+	tag?: string | undefined;
+	editable: string[];
+}): Promise<Session> {
 	const workspace = path.resolve(options.workspace);
 	const repo = await repoRoot(workspace);
 	if (!repo) {
@@ -55,7 +60,9 @@ export async function openSession(options: {workspace: string; runsDir: string; 
 	const sessionPath = path.join(runsDir, 'session.json');
 	const existing = existsSync(sessionPath) ? (JSON.parse(readFileSync(sessionPath, 'utf8')) as SessionFile) : undefined;
 	if (existing && options.tag && options.tag !== existing.tag) {
-		throw new SessionError(`${runsDir} holds session ${existing.tag}; to start session ${options.tag}, give it its own folder with --runs DIR`);
+		throw new SessionError(
+			`${runsDir} holds session ${existing.tag}; to start session ${options.tag}, give it its own folder with --runs DIR`,
+		);
 	}
 	const gitDir = path.resolve(repo, await git(repo, ['rev-parse', '--git-common-dir']));
 	excludeFromRepo(repo, gitDir, runsDir);

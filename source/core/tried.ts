@@ -25,11 +25,20 @@ export class Tried {
 	private readonly keys = new Map<string, Holder>();
 
 	/** The blob ids of the editable files at each commit, read in one git call. */
-	static async keysOf(repoDir: string, commits: readonly string[], editable: readonly string[], relative: string): Promise<Map<string, string>> {
+	static async keysOf(
+		repoDir: string,
+		commits: readonly string[],
+		editable: readonly string[],
+		relative: string,
+	): Promise<Map<string, string>> {
 		const out = new Map<string, string>();
 		if (commits.length === 0) return out;
 		const lines = commits.flatMap(c => editable.map(f => `${c}:${path.posix.join(relative, f)}`));
-		const result = await exec('git', ['cat-file', '--batch-check=%(objectname)'], {cwd: repoDir, input: lines.join('\n') + '\n', reject: false});
+		const result = await exec('git', ['cat-file', '--batch-check=%(objectname)'], {
+			cwd: repoDir,
+			input: lines.join('\n') + '\n',
+			reject: false,
+		});
 		const ids = String(result.stdout).split('\n');
 		commits.forEach((commit, i) => {
 			// A file missing at a commit reads as "<name> missing": it then counts as empty, as filesKey does.

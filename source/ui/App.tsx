@@ -83,8 +83,30 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 
 	return (
 		<Box flexDirection="column" width={box.columns} height={box.rows}>
-			{at(box.goal, <GoalEditor buffer={ui.goal.buffer} editing={field === 'editor'} status={ui.goal.status} editor={editor} width={box.goal.width} height={box.goal.height} focused={focus === 'goal'} />)}
-			{at(box.log, <TrainingLog log={snapshot.log} run={snapshot.run} lastRun={snapshot.lastRun} scroll={ui.scroll.log} width={box.log.width} height={box.log.height} focused={focus === 'log'} />)}
+			{at(
+				box.goal,
+				<GoalEditor
+					buffer={ui.goal.buffer}
+					editing={field === 'editor'}
+					status={ui.goal.status}
+					editor={editor}
+					width={box.goal.width}
+					height={box.goal.height}
+					focused={focus === 'goal'}
+				/>,
+			)}
+			{at(
+				box.log,
+				<TrainingLog
+					log={snapshot.log}
+					run={snapshot.run}
+					lastRun={snapshot.lastRun}
+					scroll={ui.scroll.log}
+					width={box.log.width}
+					height={box.log.height}
+					focused={focus === 'log'}
+				/>,
+			)}
 			{at(
 				box.chart,
 				<LossChart

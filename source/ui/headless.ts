@@ -68,19 +68,30 @@ export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void
 		'run-end': event => {
 			const r = event.record;
 			const runs = r.runs !== undefined && r.runs > 1 ? `, ${r.runs} runs` : '';
-			const band = r.delta !== undefined && r.status !== 'crash' ? ` (${formatDelta(r.delta, 'short')}${r.band === undefined ? '' : ` ± ${formatMetric(r.band, 'short')}`} vs best${runs})` : delta(r, event.baseline);
+			const band =
+				r.delta !== undefined && r.status !== 'crash'
+					? ` (${formatDelta(r.delta, 'short')}${r.band === undefined ? '' : ` ± ${formatMetric(r.band, 'short')}`} vs best${runs})`
+					: delta(r, event.baseline);
 			const why = r.status === 'crash' || r.status === 'discard' ? (event.reason ? `: ${event.reason}` : '') : '';
-			out(`#${event.n} ${r.status} ${formatMetric(r.metric)}${band} in ${event.seconds.toFixed(1)} s${who(event.worker)}${why}; ${r.description}`);
+			out(
+				`#${event.n} ${r.status} ${formatMetric(r.metric)}${band} in ${event.seconds.toFixed(1)} s${who(event.worker)}${why}; ${r.description}`,
+			);
 			if (event.best) out(`   best #${event.best.n} ${formatMetric(event.best.metric)}: ${event.best.description}`);
 		},
 		recorded: quiet,
-		rerun: event => out(`#${event.n} ${event.record.description}: ${formatMetric(event.record.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}`),
+		rerun: event =>
+			out(
+				`#${event.n} ${event.record.description}: ${formatMetric(event.record.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}`,
+			),
 		reference: event =>
 			out(
 				`judging at ${event.budgetSeconds} s against the best's mean ${formatMetric(event.mean)} over ${event.runs} run${event.runs === 1 ? '' : 's'}${event.sigma === undefined ? '' : `; noise of one run ±${formatMetric(event.sigma, 'short')}`}`,
 			),
 		'run-queued': event => out(`#${event.n} queued${who(event.worker)}: ${event.reason}`),
-		'run-measured': event => out(`#${event.group} run #${event.n}: ${formatMetric(event.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}; ${event.detail}`),
+		'run-measured': event =>
+			out(
+				`#${event.group} run #${event.n}: ${formatMetric(event.metric)} in ${event.seconds.toFixed(1)} s${who(event.worker)}; ${event.detail}`,
+			),
 		overrule: event => out(`#${event.n} overruled by hand: ${event.from} -> ${event.to}`),
 		notes: event => out(event.notes.length === 0 ? 'notes: none' : `notes: ${event.notes.map(n => `[${n.id}] ${n.text}`).join('; ')}`),
 		chat: event => {

@@ -66,7 +66,9 @@ function manageNotes({control, notes, args}: SlashContext): SlashAnswer {
 		return {message: `note ${id} removed`};
 	}
 	control.showNotes();
-	return {message: notes.length === 0 ? 'no steering notes (plain text you type becomes one)' : notes.map(n => `[${n.id}] ${n.text}`).join('\n')};
+	return {
+		message: notes.length === 0 ? 'no steering notes (plain text you type becomes one)' : notes.map(n => `[${n.id}] ${n.text}`).join('\n'),
+	};
 }
 
 /** The command as help shows it: its name and its arguments. */

@@ -101,7 +101,13 @@ export class UiStore {
 	}
 
 	/** An experiment's row as recorded (a run that ended, one replayed at startup, or an overrule), and the best it leaves. */
-	private settle(n: number, record: ExperimentRecord, seconds: number | undefined, best: ExperimentRecord | undefined, baseline: ExperimentRecord | undefined): void {
+	private settle(
+		n: number,
+		record: ExperimentRecord,
+		seconds: number | undefined,
+		best: ExperimentRecord | undefined,
+		baseline: ExperimentRecord | undefined,
+	): void {
 		const m = this.cheap;
 		const at = m.experiments.findIndex(e => e.n === n);
 		const experiment: Experiment = {
@@ -130,7 +136,8 @@ export class UiStore {
 		if (event.done) {
 			if (i >= 0) this.agent.update(i, () => ({kind: 'agent', text, streaming: false}));
 			else this.agent.add({kind: 'agent', text, streaming: false});
-		} else if (i >= 0) this.agent.update(i, e => ({kind: 'agent', text: ((e as {text: string}).text + text).slice(-streamCapacity), streaming: true}));
+		} else if (i >= 0)
+			this.agent.update(i, e => ({kind: 'agent', text: ((e as {text: string}).text + text).slice(-streamCapacity), streaming: true}));
 		else this.agent.add({kind: 'agent', text, streaming: true});
 	}
 
@@ -160,7 +167,15 @@ export class UiStore {
 		message: e => this.agent.add({kind: e.level, text: sanitizeBlock(clip(e.text, textLimit))}),
 		'proposal-start': e => {
 			this.agent.endProposal();
-			this.agent.add({kind: 'proposal', n: e.n, text: '', thinking: '', streaming: true, proposer: sanitize(e.proposer), ...(e.model ? {model: sanitize(e.model)} : {})});
+			this.agent.add({
+				kind: 'proposal',
+				n: e.n,
+				text: '',
+				thinking: '',
+				streaming: true,
+				proposer: sanitize(e.proposer),
+				...(e.model ? {model: sanitize(e.model)} : {}),
+			});
 			this.cheap.proposer = {n: e.n, phase: 'waiting'};
 			if (e.model) this.cheap.model = sanitize(e.model);
 		},
@@ -170,7 +185,9 @@ export class UiStore {
 				const token = sanitizeBlock(e.text);
 				this.agent.update(i, entry => {
 					const p = entry as Extract<AgentEntry, {kind: 'proposal'}>;
-					return e.channel === 'thinking' ? {...p, thinking: (p.thinking + token).slice(-streamCapacity)} : {...p, text: (p.text + token).slice(-streamCapacity)};
+					return e.channel === 'thinking'
+						? {...p, thinking: (p.thinking + token).slice(-streamCapacity)}
+						: {...p, text: (p.text + token).slice(-streamCapacity)};
 				});
 			}
 			const phase = e.channel === 'thinking' ? 'thinking' : 'writing';
@@ -198,7 +215,13 @@ export class UiStore {
 		},
 		'run-start': e => {
 			const m = this.cheap;
-			m.run = {n: e.n, commit: sanitize(e.commit), description: sanitize(e.description), startedAt: e.startedAt, budgetSeconds: e.budgetSeconds};
+			m.run = {
+				n: e.n,
+				commit: sanitize(e.commit),
+				description: sanitize(e.description),
+				startedAt: e.startedAt,
+				budgetSeconds: e.budgetSeconds,
+			};
 			m.lastRun = {n: e.n, commit: m.run.commit};
 			if (m.proposer?.n === e.n) m.proposer = undefined;
 			this.ring.clear();

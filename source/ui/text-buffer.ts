@@ -61,7 +61,16 @@ export const indentWidth = 4;
 export const charCells = (ch: string): number => (ch === '\t' ? indentWidth : cellsOf(showChar(ch, 0)));
 
 export function createBuffer(text: string, height = 10, width = 80): Buffer {
-	return {lines: splitLines(text), row: 0, col: 0, goal: 0, scroll: 0, height: Math.max(1, height), width: Math.max(2, width), dirty: false};
+	return {
+		lines: splitLines(text),
+		row: 0,
+		col: 0,
+		goal: 0,
+		scroll: 0,
+		height: Math.max(1, height),
+		width: Math.max(2, width),
+		dirty: false,
+	};
 }
 
 export function bufferText(buffer: Buffer): string {

@@ -83,13 +83,17 @@ describe('the screen in tmux', () => {
 		tmux.send('Written in the e2e test.', true);
 		await tmux.waitFor(/modified/);
 		tmux.send('C-s');
-		await tmux.waitFor(s => readFileSync(path.join(dir, 'program.md'), 'utf8').includes('Written in the e2e test.') && !s.includes('modified'));
+		await tmux.waitFor(
+			s => readFileSync(path.join(dir, 'program.md'), 'utf8').includes('Written in the e2e test.') && !s.includes('modified'),
+		);
 		expect(readFileSync(path.join(dir, 'program.md'), 'utf8')).toMatch(/^---\n/);
 		tmux.send('Escape');
 
 		// Resize: a clean re-layout at the new size, no ghost rows.
 		tmux.resize(80, 24);
-		screen = await tmux.waitFor(s => s.split('\n').some(l => stringWidth(l) === 80 && /^[┌╔]/.test(l)) && !s.split('\n').some(l => stringWidth(l) > 80));
+		screen = await tmux.waitFor(
+			s => s.split('\n').some(l => stringWidth(l) === 80 && /^[┌╔]/.test(l)) && !s.split('\n').some(l => stringWidth(l) > 80),
+		);
 		await new Promise(r => setTimeout(r, 500));
 		screen = tmux.capture();
 		expectIntactBorders(screen, 80);
@@ -105,7 +109,9 @@ describe('the screen in tmux', () => {
 		tmux.send('echo back-$((40+2))', true);
 		tmux.send('Enter');
 		await tmux.waitFor(/back-42/);
-		const results = readFileSync(path.join(dir, 'runs', 'results.tsv'), 'utf8').trim().split('\n');
+		const results = readFileSync(path.join(dir, 'runs', 'results.tsv'), 'utf8')
+			.trim()
+			.split('\n');
 		expect(results.length).toBeGreaterThanOrEqual(2);
 		expect(results.slice(1).every(r => /\t(keep|discard|crash)\t/.test(r))).toBe(true);
 	});
@@ -119,7 +125,9 @@ describe('the screen in tmux', () => {
 		await tmux.waitFor(/Ctrl\+C again/);
 		tmux.send('C-c');
 		screen = await tmux.waitFor(/\[exited 0\]/, 30_000);
-		const results = readFileSync(path.join(dir, 'runs', 'results.tsv'), 'utf8').trim().split('\n');
+		const results = readFileSync(path.join(dir, 'runs', 'results.tsv'), 'utf8')
+			.trim()
+			.split('\n');
 		expect(results.at(-1)).toMatch(/\tcrash\t/);
 	});
 });

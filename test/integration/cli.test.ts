@@ -97,7 +97,10 @@ describe('nightshift run, headless', () => {
 		writeFileSync(
 			path.join(arena.dir, 'train', 'train.py'),
 			fakeTrain
-				.replace('time.sleep(SLEEP / 5)', `time.sleep(SLEEP / 5 if os.environ["NIGHTSHIFT_EXPERIMENT"] == "2" and os.path.exists(${JSON.stringify(marker)}) else 0)`)
+				.replace(
+					'time.sleep(SLEEP / 5)',
+					`time.sleep(SLEEP / 5 if os.environ["NIGHTSHIFT_EXPERIMENT"] == "2" and os.path.exists(${JSON.stringify(marker)}) else 0)`,
+				)
 				.replace('SLEEP = 0.0', 'SLEEP = 15.0'),
 		);
 		writeFileSync(path.join(arena.dir, '.git', 'info', 'exclude'), '/slow-marker\n');
@@ -130,7 +133,17 @@ describe('nightshift run, headless', () => {
 		expect(result).toHaveLength(4);
 		expect(result.map(r => r[3])[1]).toMatch(/keep|discard/);
 		expect(result[0]![4]).toBe('baseline');
-		const again = JSON.parse(readFileSync(path.join(arena.dir, 'runs', readdirSync(path.join(arena.dir, 'runs')).find(f => f.startsWith('0002-'))!, 'summary.json'), 'utf8')) as {interrupted: number};
+		const again = JSON.parse(
+			readFileSync(
+				path.join(
+					arena.dir,
+					'runs',
+					readdirSync(path.join(arena.dir, 'runs')).find(f => f.startsWith('0002-'))!,
+					'summary.json',
+				),
+				'utf8',
+			),
+		) as {interrupted: number};
 		expect(again.interrupted).toBe(1);
 		expectAgreement(arena.dir);
 	});

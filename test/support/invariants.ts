@@ -67,7 +67,8 @@ export function checkInvariants(workspace: string, options: {runs?: string; proc
 	for (const folder of folders) {
 		const commit = folder.split('-')[1]!;
 		expect(byCommit.get(commit), `a row for ${folder}`).toBeGreaterThan(0);
-		for (const file of ['run.log', 'diff.patch', 'summary.json']) expect(existsSync(path.join(runs, folder, file)), `${folder}/${file}`).toBe(true);
+		for (const file of ['run.log', 'diff.patch', 'summary.json'])
+			expect(existsSync(path.join(runs, folder, file)), `${folder}/${file}`).toBe(true);
 		const summary = JSON.parse(readFileSync(path.join(runs, folder, 'summary.json'), 'utf8')) as {status: string};
 		expect(statuses.has(summary.status), `${folder} is decided (${summary.status})`).toBe(true);
 	}

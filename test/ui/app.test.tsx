@@ -197,13 +197,18 @@ describe('the screen', () => {
 		const opened: string[] = [];
 		let control: import('./fake-control.js').FakeControl | undefined;
 		let closed: (() => void) | undefined;
-		const m = mount(100, 30, {color: true, unicode: true}, {
-			openEditor: async file => {
-				opened.push(file);
-				control!.goal = 'Written in the editor.\n';
-				closed?.();
+		const m = mount(
+			100,
+			30,
+			{color: true, unicode: true},
+			{
+				openEditor: async file => {
+					opened.push(file);
+					control!.goal = 'Written in the editor.\n';
+					closed?.();
+				},
 			},
-		});
+		);
 		control = m.control;
 		await m.press(keys.shiftTab, 'e');
 		await m.until(f => f.includes('program.md reloaded from the editor'));
@@ -251,7 +256,11 @@ describe('the screen', () => {
 		const {emit, frame, press} = mount(250, 70);
 		const r1 = record(1, 'aaaaaaa', 2.0, 'keep', 'baseline');
 		const r2 = record(2, 'bbbbbbb', 1.5, 'keep', 'LR up');
-		await emit(session, {type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1}, {type: 'run-end', n: 2, record: r2, best: r2, baseline: r1, seconds: 1});
+		await emit(
+			session,
+			{type: 'run-end', n: 1, record: r1, best: r1, baseline: r1, seconds: 1},
+			{type: 'run-end', n: 2, record: r2, best: r2, baseline: r1, seconds: 1},
+		);
 		await press('m');
 		expect(frame()).toContain('Progress');
 		expect(frame()).toContain('2 kept · 0 discarded · 0 crashed');

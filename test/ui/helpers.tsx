@@ -17,7 +17,10 @@ export const tick = (ms = 30) => new Promise(r => setTimeout(r, ms));
 export const strip = (frame: string): string => frame.replace(/\u001b\[[0-9;]*m/g, '');
 
 /** A single component drawn on a fake terminal, colours stripped. */
-export function draw(node: React.ReactElement, theme: Theme = {color: true, unicode: true}): {frame: string; raw: string; unmount: () => void} {
+export function draw(
+	node: React.ReactElement,
+	theme: Theme = {color: true, unicode: true},
+): {frame: string; raw: string; unmount: () => void} {
 	const app = render(<ThemeContext.Provider value={theme}>{node}</ThemeContext.Provider>);
 	const raw = app.lastFrame() ?? '';
 	return {frame: strip(raw), raw, unmount: app.unmount};
@@ -55,7 +58,12 @@ export function cleanupAll(): void {
 }
 
 /** The whole screen on a fake terminal of a fixed size, with a fake loop behind it. */
-export function mount(columns = 100, rows = 30, theme: Theme = {color: true, unicode: true}, props: {openEditor?: (file: string) => Promise<void>; editor?: string} = {}) {
+export function mount(
+	columns = 100,
+	rows = 30,
+	theme: Theme = {color: true, unicode: true},
+	props: {openEditor?: (file: string) => Promise<void>; editor?: string} = {},
+) {
 	const control = new FakeControl();
 	const store = new UiStore(1000);
 	control.subscribe(store.handle);

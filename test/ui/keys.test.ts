@@ -35,7 +35,12 @@ const commandFor = (input: string, k: Key, mode: Mode, pane: Pane): string | und
 /** A UiActions that records which of its members were called, with what. */
 function recorder(): {ui: UiActions; calls: Array<[string, ...unknown[]]>} {
 	const calls: Array<[string, ...unknown[]]> = [];
-	const ui = new Proxy({} as UiActions, {get: (_target, name) => (...args: unknown[]) => calls.push([String(name), ...args])});
+	const ui = new Proxy({} as UiActions, {
+		get:
+			(_target, name) =>
+			(...args: unknown[]) =>
+				calls.push([String(name), ...args]),
+	});
 	return {ui, calls};
 }
 
@@ -72,22 +77,40 @@ describe('the key table', () => {
 		const probes: Array<[string, Key]> = [
 			...'abcdefghijklmnopqrstuvwxyzG?/: '.split('').map(c => [c, key()] as [string, Key]),
 			...'acdeksuw'.split('').map(c => [c, key({ctrl: true})] as [string, Key]),
-			...(['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageUp', 'pageDown', 'home', 'end', 'return', 'escape', 'tab', 'backspace', 'delete'] as const).map(
-				k => ['', key({[k]: true})] as [string, Key],
-			),
+			...(
+				[
+					'upArrow',
+					'downArrow',
+					'leftArrow',
+					'rightArrow',
+					'pageUp',
+					'pageDown',
+					'home',
+					'end',
+					'return',
+					'escape',
+					'tab',
+					'backspace',
+					'delete',
+				] as const
+			).map(k => ['', key({[k]: true})] as [string, Key]),
 			['', key({tab: true, shift: true})],
 		];
 		for (const scope of Object.keys(scopeTitles)) {
 			for (const [input, k] of probes) {
 				const hits = bindings.filter(b => b.scope === scope && b.match(input, k));
-				expect(hits.length, `${scope} ${JSON.stringify(input)} ${JSON.stringify(Object.entries(k).filter(([, v]) => v))}`).toBeLessThanOrEqual(1);
+				expect(
+					hits.length,
+					`${scope} ${JSON.stringify(input)} ${JSON.stringify(Object.entries(k).filter(([, v]) => v))}`,
+				).toBeLessThanOrEqual(1);
 			}
 		}
 	});
 
 	it('lets text fields take printable keys: q, j, ? and / type letters there', () => {
 		for (const mode of ['editor', 'input'] as Mode[]) {
-			for (const c of ['q', 'j', 'k', '?', '/', 'g', 'G', 'm', 'e', 'i', ' ', 'b']) expect(commandFor(c, key(), mode, 'log'), `${mode} ${c}`).toBeUndefined();
+			for (const c of ['q', 'j', 'k', '?', '/', 'g', 'G', 'm', 'e', 'i', ' ', 'b'])
+				expect(commandFor(c, key(), mode, 'log'), `${mode} ${c}`).toBeUndefined();
 		}
 		expect(commandFor('q', key(), 'normal', 'log')).toBe('quit');
 		expect(commandFor('?', key(), 'normal', 'log')).toBe('help');
@@ -95,7 +118,8 @@ describe('the key table', () => {
 	});
 
 	it('resolves by mode and pane: Ctrl+C everywhere, Enter by pane, Tab by field', () => {
-		for (const mode of ['normal', 'editor', 'input', 'help', 'quit'] as Mode[]) expect(commandFor('c', key({ctrl: true}), mode, 'goal')).toBe('interrupt');
+		for (const mode of ['normal', 'editor', 'input', 'help', 'quit'] as Mode[])
+			expect(commandFor('c', key({ctrl: true}), mode, 'goal')).toBe('interrupt');
 		expect(commandFor('', key({return: true}), 'normal', 'goal')).toBe('edit');
 		expect(commandFor('', key({return: true}), 'normal', 'agent')).toBe('type');
 		expect(commandFor('', key({return: true}), 'normal', 'log')).toBeUndefined();

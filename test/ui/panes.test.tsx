@@ -27,7 +27,13 @@ function show(node: React.ReactElement, theme = {color: true, unicode: true}) {
 	return result;
 }
 
-const experiment = (n: number, commit: string, metric: number | null, status: 'keep' | 'discard' | 'crash', description: string): Experiment => ({
+const experiment = (
+	n: number,
+	commit: string,
+	metric: number | null,
+	status: 'keep' | 'discard' | 'crash',
+	description: string,
+): Experiment => ({
 	...record(n, commit, metric, status, description),
 	seconds: 1,
 });
@@ -95,19 +101,25 @@ describe('Training pane', () => {
 		expect(frame).toContain('↑ 10 of 100');
 		expect(frame).toContain('ended: #2');
 		expect(show(<TrainingLog log={[]} scroll={0} width={40} height={5} focused={false} />).frame).toContain('no run in progress');
-		expect(show(<TrainingLog log={[]} run={{n: 1, commit: 'a'}} scroll={0} width={40} height={5} focused={false} />).frame).toContain('starting…');
+		expect(show(<TrainingLog log={[]} run={{n: 1, commit: 'a'}} scroll={0} width={40} height={5} focused={false} />).frame).toContain(
+			'starting…',
+		);
 	});
 });
 
 describe('Loss pane', () => {
-	const curve = (n: number, f = (i: number) => 5 - Math.log(i + 1)): Point[] => Array.from({length: n}, (_, i) => ({step: i * 10, loss: f(i)}));
+	const curve = (n: number, f = (i: number) => 5 - Math.log(i + 1)): Point[] =>
+		Array.from({length: n}, (_, i) => ({step: i * 10, loss: f(i)}));
 	const base = {mode: 'run' as const, bestLoss: [] as Point[], experiments: [] as Experiment[], focused: false};
 
 	it('never throws: empty, NaN, Infinity, one point, a flat line, huge and tiny values, tiny panes', () => {
 		const cases: Point[][] = [
 			[],
 			[{step: 1, loss: Number.NaN}],
-			[{step: 1, loss: Infinity}, {step: 2, loss: -Infinity}],
+			[
+				{step: 1, loss: Infinity},
+				{step: 2, loss: -Infinity},
+			],
 			[{step: 0, loss: 3}],
 			curve(50, () => 2.5),
 			curve(50, i => 1e9 * (i + 1)),
@@ -131,7 +143,17 @@ describe('Loss pane', () => {
 	});
 
 	it("draws this run against the best run's curve, resampled to the width", () => {
-		const {frame} = show(<LossChart {...base} loss={curve(300)} bestLoss={curve(500, i => 4.8 - Math.log(i + 1))} runNumber={4} width={60} height={12} focused />);
+		const {frame} = show(
+			<LossChart
+				{...base}
+				loss={curve(300)}
+				bestLoss={curve(500, i => 4.8 - Math.log(i + 1))}
+				runNumber={4}
+				width={60}
+				height={12}
+				focused
+			/>,
+		);
 		expect(frame).toContain('this run');
 		expect(frame).toContain('best run');
 		expect(frame).toContain('loss by step, #4');
@@ -182,7 +204,18 @@ describe('Loss pane', () => {
 			experiment(4, 'd', null, 'crash', 'boom'),
 			experiment(5, 'e', 0.85, 'keep', 'best'),
 		];
-		const {frame} = show(<LossChart {...base} mode="experiments" loss={[]} experiments={experiments} direction="lower" metric="val_bpb" width={90} height={12} />);
+		const {frame} = show(
+			<LossChart
+				{...base}
+				mode="experiments"
+				loss={[]}
+				experiments={experiments}
+				direction="lower"
+				metric="val_bpb"
+				width={90}
+				height={12}
+			/>,
+		);
 		expect(frame).toContain('Progress');
 		expect(frame).toContain('val_bpb by experiment');
 		expect(frame).toContain('best kept');
@@ -191,14 +224,19 @@ describe('Loss pane', () => {
 		expect(strip.replace(/[^●·✗]/g, '')).toBe('●●·✗●');
 		expectStraight(frame, 90);
 		// Without unicode the marks are ASCII.
-		const ascii = show(<LossChart {...base} mode="experiments" loss={[]} experiments={experiments} width={60} height={12} />, {color: false, unicode: false}).frame;
+		const ascii = show(<LossChart {...base} mode="experiments" loss={[]} experiments={experiments} width={60} height={12} />, {
+			color: false,
+			unicode: false,
+		}).frame;
 		expect(ascii.split('\n').find(l => /[+.x] +[+.x]/.test(l) && !l.includes('|'))).toBeUndefined();
 		expect(ascii).toMatch(/\+ +\+ +\. +x +\+/);
 		expect(ascii).not.toMatch(/[●✗┼┤]/);
 		// More experiments than columns: squeezed, still one mark per column.
 		const many = Array.from({length: 300}, (_, i) => experiment(i + 1, `c${i}`, 1 - i / 1000, i % 3 === 0 ? 'keep' : 'discard', 'x'));
 		expectStraight(show(<LossChart {...base} mode="experiments" loss={[]} experiments={many} width={50} height={10} />).frame, 50);
-		expect(show(<LossChart {...base} mode="experiments" loss={[]} experiments={[]} width={50} height={10} />).frame).toContain('no results yet');
+		expect(show(<LossChart {...base} mode="experiments" loss={[]} experiments={[]} width={50} height={10} />).frame).toContain(
+			'no results yet',
+		);
 	});
 });
 
@@ -213,9 +251,28 @@ describe('Experiments pane', () => {
 	const baseline = list[0];
 
 	it('lists results newest first, the best marked, deltas when there is room', () => {
-		const {frame} = show(<Experiments experiments={list} best={best} baseline={baseline} running={{n: 5, description: 'WARMUP 10 -> 50'}} direction="lower" metric="val_bpb" scroll={0} width={80} height={10} focused={false} />);
+		const {frame} = show(
+			<Experiments
+				experiments={list}
+				best={best}
+				baseline={baseline}
+				running={{n: 5, description: 'WARMUP 10 -> 50'}}
+				direction="lower"
+				metric="val_bpb"
+				scroll={0}
+				width={80}
+				height={10}
+				focused={false}
+			/>,
+		);
 		const rows = frame.split('\n').filter(l => /\b(keep|discard|crash|running)\b/.test(l));
-		expect(rows.map(l => /(\d) (keep|discard|crash|running)/.exec(l)?.slice(1, 3).join(' '))).toEqual(['5 running', '4 crash', '3 discard', '2 keep', '1 keep']);
+		expect(rows.map(l => /(\d) (keep|discard|crash|running)/.exec(l)?.slice(1, 3).join(' '))).toEqual([
+			'5 running',
+			'4 crash',
+			'3 discard',
+			'2 keep',
+			'1 keep',
+		]);
 		expect(rows[3]).toContain('★');
 		expect(rows[3]).toContain('-0.5000');
 		expect(rows[2]).toContain('-0.3000');
@@ -228,7 +285,9 @@ describe('Experiments pane', () => {
 	});
 
 	it('drops the delta column when narrow, scrolls, and marks the best with * without unicode', () => {
-		const narrow = show(<Experiments experiments={list} best={best} baseline={baseline} scroll={0} width={40} height={10} focused={false} />).frame;
+		const narrow = show(
+			<Experiments experiments={list} best={best} baseline={baseline} scroll={0} width={40} height={10} focused={false} />,
+		).frame;
 		expect(narrow).not.toContain('-0.5000');
 		expect(narrow).toContain('1.5000');
 		expectStraight(narrow, 40);
@@ -236,7 +295,10 @@ describe('Experiments pane', () => {
 		expect(scrolled).toContain('2 keep');
 		expect(scrolled).not.toContain('4 crash');
 		expect(scrolled).toContain('3-4 of 4');
-		const ascii = show(<Experiments experiments={list} best={best} scroll={0} width={60} height={10} focused />, {color: false, unicode: false}).frame;
+		const ascii = show(<Experiments experiments={list} best={best} scroll={0} width={60} height={10} focused />, {
+			color: false,
+			unicode: false,
+		}).frame;
 		expect(ascii).toMatch(/2 keep\s+\*\s*1\.5000/);
 		expect(ascii).not.toMatch(/[★│┌╔]/);
 		expect(show(<Experiments experiments={[]} scroll={0} width={40} height={6} focused={false} />).frame).toContain('no experiments yet');
@@ -253,8 +315,22 @@ describe('Experiments pane', () => {
 describe('Agent pane', () => {
 	const entries: AgentEntry[] = [
 		{kind: 'info', text: 'python: /usr/bin/python3'},
-		{kind: 'proposal', n: 2, text: 'I will raise the warmup.\nSEARCH...\nREPLACE...\nmore\nlines', thinking: 'hmm', streaming: false, proposer: 'ollama', model: 'qwen3:8b'},
-		{kind: 'edit', n: 2, description: 'WARMUP 10 -> 50', rationale: 'warmup helps small models', diff: '--- a/train.py\n+++ b/train.py\n@@ -1,3 +1,3 @@\n-WARMUP = 10\n+WARMUP = 50\n context'},
+		{
+			kind: 'proposal',
+			n: 2,
+			text: 'I will raise the warmup.\nSEARCH...\nREPLACE...\nmore\nlines',
+			thinking: 'hmm',
+			streaming: false,
+			proposer: 'ollama',
+			model: 'qwen3:8b',
+		},
+		{
+			kind: 'edit',
+			n: 2,
+			description: 'WARMUP 10 -> 50',
+			rationale: 'warmup helps small models',
+			diff: '--- a/train.py\n+++ b/train.py\n@@ -1,3 +1,3 @@\n-WARMUP = 10\n+WARMUP = 50\n context',
+		},
 		{kind: 'user', text: 'what worked so far?'},
 		{kind: 'agent', text: 'Raising the learning rate.', streaming: false},
 		{kind: 'warn', text: '#3 retry 1: SEARCH did not match'},
@@ -262,7 +338,9 @@ describe('Agent pane', () => {
 	];
 
 	it('shows proposals, the edit as a coloured diff, chat and messages', () => {
-		const {frame, raw} = show(<AgentPane entries={entries} input="" cursor={0} typing={false} scroll={0} width={70} height={20} focused activity="#3 thinking…" />);
+		const {frame, raw} = show(
+			<AgentPane entries={entries} input="" cursor={0} typing={false} scroll={0} width={70} height={20} focused activity="#3 thinking…" />,
+		);
 		expect(frame).toContain('#2 proposal (ollama qwen3:8b)');
 		expect(frame).toContain('… 2 more lines');
 		expect(frame).toContain('#2 edit: WARMUP 10 -> 50');
@@ -280,12 +358,32 @@ describe('Agent pane', () => {
 	});
 
 	it('streams a proposal: its newest lines, the reasoning until the answer starts', () => {
-		const thinking: AgentEntry = {kind: 'proposal', n: 5, text: '', thinking: Array.from({length: 20}, (_, i) => `thought ${i}`).join('\n'), streaming: true, proposer: 'ollama'};
-		let {frame} = show(<AgentPane entries={[thinking]} input="" cursor={0} typing={false} scroll={0} width={50} height={14} focused={false} />);
+		const thinking: AgentEntry = {
+			kind: 'proposal',
+			n: 5,
+			text: '',
+			thinking: Array.from({length: 20}, (_, i) => `thought ${i}`).join('\n'),
+			streaming: true,
+			proposer: 'ollama',
+		};
+		let {frame} = show(
+			<AgentPane entries={[thinking]} input="" cursor={0} typing={false} scroll={0} width={50} height={14} focused={false} />,
+		);
 		expect(frame).toContain('#5 proposing (ollama)…');
 		expect(frame).toContain('thought 19');
 		expect(frame).not.toContain('thought 11');
-		({frame} = show(<AgentPane entries={[{...thinking, text: 'DESCRIPTION: x'}]} input="" cursor={0} typing={false} scroll={0} width={50} height={14} focused={false} />));
+		({frame} = show(
+			<AgentPane
+				entries={[{...thinking, text: 'DESCRIPTION: x'}]}
+				input=""
+				cursor={0}
+				typing={false}
+				scroll={0}
+				width={50}
+				height={14}
+				focused={false}
+			/>,
+		));
 		expect(frame).toContain('DESCRIPTION: x');
 		expect(frame).not.toContain('thought 19');
 	});
@@ -335,13 +433,24 @@ describe('Status bar', () => {
 		expect(line).toContain('running #7 4:45 left');
 		expect(line).toContain('best val_bpb 0.9800 (-0.0323)');
 		expect(line).toContain('GPU 97% 45.0/80G 64°C');
-		expect(text({state: 'running', run: {n: 7, startedAt: now - 310_000, budgetSeconds: 300}, now, gpus: []})).toContain('+0:10 over budget');
+		expect(text({state: 'running', run: {n: 7, startedAt: now - 310_000, budgetSeconds: 300}, now, gpus: []})).toContain(
+			'+0:10 over budget',
+		);
 		expect(text({state: 'running', run: {n: 7, startedAt: now, budgetSeconds: 5400}, now, gpus: []})).toContain('1:30:00 left');
 	});
 
 	it('shows no GPU when there is none, and n/a for what nvidia-smi cannot tell', () => {
 		expect(text({state: 'paused', now: 0, gpus: []})).not.toContain('GPU');
-		expect(text({state: 'paused', now: 0, gpus: [{...gpu, utilization: Number.NaN}, {...gpu, index: 1}]})).toMatch(/GPU0 n\/a% .* GPU1 97%/);
+		expect(
+			text({
+				state: 'paused',
+				now: 0,
+				gpus: [
+					{...gpu, utilization: Number.NaN},
+					{...gpu, index: 1},
+				],
+			}),
+		).toMatch(/GPU0 n\/a% .* GPU1 97%/);
 	});
 
 	it('turns the spinner only while working without a countdown', () => {
@@ -352,7 +461,9 @@ describe('Status bar', () => {
 		expect(isWorking({state: 'running', run: {n: 1, startedAt: 0, budgetSeconds: 1}, proposer: {n: 2, phase: 'thinking'}})).toBe(false);
 		const spinning = show(<StatusBar state="proposing" detail="experiment 3" now={0} gpus={[]} width={80} />).frame;
 		expect(spinning).toMatch(/^⠋ proposing: experiment 3/);
-		expect(show(<StatusBar state="proposing" now={0} gpus={[]} width={80} />, {color: false, unicode: false}).frame).toMatch(/^- proposing/);
+		expect(show(<StatusBar state="proposing" now={0} gpus={[]} width={80} />, {color: false, unicode: false}).frame).toMatch(
+			/^- proposing/,
+		);
 		const {frame} = show(<StatusBar state="paused" detail="after this run" now={0} gpus={[]} width={80} />);
 		expect(frame).toMatch(/^paused/);
 		expect(frame).toContain('paused: after this run');
@@ -380,14 +491,26 @@ describe('Goal pane', () => {
 
 	it('wraps long lines and says whether the text is saved', () => {
 		const buffer = createBuffer(`${'word '.repeat(30)}end`, 8, 38);
-		const {frame} = show(<GoalEditor buffer={buffer} editing={false} status={{kind: 'saved', at: new Date(2026, 0, 1, 9, 5, 7).getTime()}} width={40} height={10} focused={false} />);
+		const {frame} = show(
+			<GoalEditor
+				buffer={buffer}
+				editing={false}
+				status={{kind: 'saved', at: new Date(2026, 0, 1, 9, 5, 7).getTime()}}
+				width={40}
+				height={10}
+				focused={false}
+			/>,
+		);
 		expect(frame).toContain('end');
 		expect(frame).toContain('saved 09:05:07');
 		expect(frame.split('\n').filter(l => l.includes('word')).length).toBe(5);
 		expectStraight(frame, 40);
 		const dirty = reduce(buffer, {type: 'insert', text: 'x'});
 		expect(show(<GoalEditor buffer={dirty} editing={false} width={60} height={6} focused={false} />).frame).toContain('modified');
-		expect(show(<GoalEditor buffer={buffer} editing status={{kind: 'error', message: 'not saved: EACCES'}} width={60} height={6} focused />).frame).toContain('not saved: EACCES');
+		expect(
+			show(<GoalEditor buffer={buffer} editing status={{kind: 'error', message: 'not saved: EACCES'}} width={60} height={6} focused />)
+				.frame,
+		).toContain('not saved: EACCES');
 	});
 });
 

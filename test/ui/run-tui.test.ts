@@ -64,8 +64,14 @@ class FakeKeyboard extends EventEmitter {
 function start(control: FakeControl, store?: UiStore) {
 	const stdout = new FakeTty();
 	const stdin = new FakeKeyboard();
-	const streams = {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new FakeTty() as unknown as NodeJS.WriteStream};
-	const done = store ? runTui(control, store, {programPath: '/p/program.md', ...streams, handleSignals: false, patchConsole: false}) : runTui(control, {programPath: '/p/program.md', ...streams, handleSignals: false, patchConsole: false});
+	const streams = {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		stderr: new FakeTty() as unknown as NodeJS.WriteStream,
+	};
+	const done = store
+		? runTui(control, store, {programPath: '/p/program.md', ...streams, handleSignals: false, patchConsole: false})
+		: runTui(control, {programPath: '/p/program.md', ...streams, handleSignals: false, patchConsole: false});
 	return {stdout, stdin, done};
 }
 

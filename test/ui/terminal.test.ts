@@ -56,7 +56,13 @@ async function inPty(name: string, args: string[], act: (report: Report, send: (
 	if (child.exitCode === null) child.kill('SIGKILL');
 	await exited;
 	const driverOutput = output.slice(0, output.indexOf('[driver exit'));
-	return {output, driverOutput, code: Number(/\[driver exit (\d+)\]/.exec(output)?.[1]), report: readReport(report), stty: output.slice(output.indexOf('[driver exit'))};
+	return {
+		output,
+		driverOutput,
+		code: Number(/\[driver exit (\d+)\]/.exec(output)?.[1]),
+		report: readReport(report),
+		stty: output.slice(output.indexOf('[driver exit')),
+	};
 }
 
 /** After the last frame: main screen back, cursor shown, bracketed paste off; and the tty in cooked mode again. */
@@ -86,16 +92,20 @@ describe.skipIf(!built || !hasScript)('the screen in a pty', () => {
 		expectRestored(result);
 	}, 40_000);
 
-	it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('gives the terminal back on %s and stops the loop', async signal => {
-		const result = await inPty(signal, ['--rate', '200', '--seconds', '20', '--running'], async r => {
-			await sleep(800);
-			process.kill(r.pid, signal);
-		});
-		expect(result.code).toBe(0);
-		expect(result.report?.quit).toBe('now');
-		expect(result.report?.streamed).not.toBe(true);
-		expectRestored(result);
-	}, 40_000);
+	it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)(
+		'gives the terminal back on %s and stops the loop',
+		async signal => {
+			const result = await inPty(signal, ['--rate', '200', '--seconds', '20', '--running'], async r => {
+				await sleep(800);
+				process.kill(r.pid, signal);
+			});
+			expect(result.code).toBe(0);
+			expect(result.report?.quit).toBe('now');
+			expect(result.report?.streamed).not.toBe(true);
+			expectRestored(result);
+		},
+		40_000,
+	);
 
 	it('gives the terminal back on a crash, prints it, and exits 1', async () => {
 		const result = await inPty('crash', ['--rate', '200', '--seconds', '20', '--crash-after', '1500'], () => undefined);
@@ -111,7 +121,11 @@ describe.skipIf(!built || !hasTmux)('the screen in tmux', () => {
 	it('re-lays out on resize with no rows left over, and leaves nothing behind on quit', async () => {
 		const tmux = new Tmux(120, 40);
 		try {
-			tmux.start(`${quote(process.execPath)} ${quote(driver)} --rate 50 --seconds 60 --report ${quote(path.join(work, 'tmux.json'))}`, repoRootDir, {});
+			tmux.start(
+				`${quote(process.execPath)} ${quote(driver)} --rate 50 --seconds 60 --report ${quote(path.join(work, 'tmux.json'))}`,
+				repoRootDir,
+				{},
+			);
 			let screen = await tmux.waitFor(/Training #2 bbbbbbb/, 20_000);
 			const check = (s: string, width: number, height: number) => {
 				const rows = s.replace(/\n$/, '').split('\n');

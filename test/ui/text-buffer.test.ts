@@ -3,7 +3,15 @@ import {bufferText, createBuffer, cursorRow, reduce, visualRows, type Action, ty
 
 // The goal editor's reducer, as a table: (text, cursor, width, actions) -> (text, cursor).
 
-type Row = [name: string, text: string, start: [row: number, col: number], actions: Action[], expected: string, cursor: [number, number], width?: number];
+type Row = [
+	name: string,
+	text: string,
+	start: [row: number, col: number],
+	actions: Action[],
+	expected: string,
+	cursor: [number, number],
+	width?: number,
+];
 
 const rows: Row[] = [
 	// Inserting and deleting
@@ -38,11 +46,32 @@ const rows: Row[] = [
 	['right at the very end stays', 'ab', [0, 2], [{type: 'right'}], 'ab', [0, 2]],
 	['up keeps the column through a short line', 'abcdef\nab\nabcdef', [2, 5], [{type: 'up'}, {type: 'up'}], 'abcdef\nab\nabcdef', [0, 5]],
 	['down keeps the column through an empty line', 'abcdef\n\nabcdef', [0, 4], [{type: 'down'}, {type: 'down'}], 'abcdef\n\nabcdef', [2, 4]],
-	['typing after up sets a new column', 'abcdef\nab\nabcdef', [2, 5], [{type: 'up'}, {type: 'insert', text: 'X'}, {type: 'down'}], 'abcdef\nabX\nabcdef', [2, 3]],
+	[
+		'typing after up sets a new column',
+		'abcdef\nab\nabcdef',
+		[2, 5],
+		[{type: 'up'}, {type: 'insert', text: 'X'}, {type: 'down'}],
+		'abcdef\nabX\nabcdef',
+		[2, 3],
+	],
 	['up on the first line goes to its start', 'abc\nd', [0, 2], [{type: 'up'}], 'abc\nd', [0, 0]],
 	['down on the last line goes to its end', 'ab\ncd', [1, 0], [{type: 'down'}], 'ab\ncd', [1, 2]],
-	['home and end', '  abc', [0, 3], [{type: 'home'}, {type: 'insert', text: '>'}, {type: 'end'}, {type: 'insert', text: '<'}], '>  abc<', [0, 7]],
-	['word right', 'foo bar_baz  qux', [0, 0], [{type: 'wordRight'}, {type: 'wordRight'}, {type: 'insert', text: '|'}], 'foo bar_baz|  qux', [0, 12]],
+	[
+		'home and end',
+		'  abc',
+		[0, 3],
+		[{type: 'home'}, {type: 'insert', text: '>'}, {type: 'end'}, {type: 'insert', text: '<'}],
+		'>  abc<',
+		[0, 7],
+	],
+	[
+		'word right',
+		'foo bar_baz  qux',
+		[0, 0],
+		[{type: 'wordRight'}, {type: 'wordRight'}, {type: 'insert', text: '|'}],
+		'foo bar_baz|  qux',
+		[0, 12],
+	],
 	['word left', 'foo bar', [0, 7], [{type: 'wordLeft'}, {type: 'insert', text: '|'}], 'foo |bar', [0, 5]],
 	['word left at a line start goes up', 'ab\ncd', [1, 0], [{type: 'wordLeft'}], 'ab\ncd', [0, 2]],
 	['top and bottom', 'a\nb\nc', [1, 0], [{type: 'bottom'}], 'a\nb\nc', [2, 1]],
@@ -56,7 +85,15 @@ const rows: Row[] = [
 	['down moves by display row within a wrapped line', 'aaaaa bbbbb', [0, 1], [{type: 'down'}], 'aaaaa bbbbb', [0, 7], 6],
 	['up from a wrapped row', 'aaaaa bbbbb\nx', [1, 0], [{type: 'up'}], 'aaaaa bbbbb\nx', [0, 6], 6],
 	['a long word breaks mid-word', 'abcdefghijkl', [0, 0], [{type: 'down'}, {type: 'down'}], 'abcdefghijkl', [0, 10], 6],
-	['end of a wrapped line is its real end', 'aaaaa bbbbb', [0, 0], [{type: 'end'}, {type: 'insert', text: '!'}], 'aaaaa bbbbb!', [0, 12], 6],
+	[
+		'end of a wrapped line is its real end',
+		'aaaaa bbbbb',
+		[0, 0],
+		[{type: 'end'}, {type: 'insert', text: '!'}],
+		'aaaaa bbbbb!',
+		[0, 12],
+		6,
+	],
 ];
 
 function at(text: string, row: number, col: number, width = 80, height = 3): Buffer {

@@ -26,7 +26,8 @@ export function useChatInput(send: (text: string) => void): ChatInput {
 	const [buffer, dispatch] = useReducer(reduce, undefined, () => createBuffer('', 1, 1_000_000));
 	const history = useRef<{items: string[]; index: number; draft: string}>({items: [], index: -1, draft: ''});
 
-	const edit = (action: Action): void => dispatch(action.type === 'insert' ? {type: 'insert', text: action.text.replace(/[\r\n]+/g, ' ')} : action);
+	const edit = (action: Action): void =>
+		dispatch(action.type === 'insert' ? {type: 'insert', text: action.text.replace(/[\r\n]+/g, ' ')} : action);
 
 	const setText = (text: string): void => {
 		dispatch({type: 'load', text});

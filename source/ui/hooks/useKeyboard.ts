@@ -10,7 +10,8 @@ export function useKeyboard(mode: Mode, focus: Pane, actions: UiActions): void {
 	useInput((raw, key) => {
 		const binding = bindingFor(raw, key, mode, focus);
 		if (binding) return binding.run(actions);
-		if ((mode === 'editor' || mode === 'input') && raw !== '' && !key.ctrl && !key.meta && !key.escape) actions.edit({type: 'insert', text: raw});
+		if ((mode === 'editor' || mode === 'input') && raw !== '' && !key.ctrl && !key.meta && !key.escape)
+			actions.edit({type: 'insert', text: raw});
 	});
 	usePaste(actions.paste);
 }

@@ -46,8 +46,23 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 	const [help, setHelp] = useState(false);
 	const [chartMode, setChartMode] = useState<ChartMode>('run');
 	const quit = useQuit(control);
-	const goal = useGoalEditor({control, store, rows: box.goal.height - 2, columns: box.goal.width - 2, version: snapshot.goalVersion, ...(openEditor ? {openEditor} : {}), programPath});
-	const scroll = usePaneScroll({focus, box, logLength: snapshot.log.length, logTotal: snapshot.logTotal, experiments: snapshot.experiments.length, scrollGoal: goal.edit});
+	const goal = useGoalEditor({
+		control,
+		store,
+		rows: box.goal.height - 2,
+		columns: box.goal.width - 2,
+		version: snapshot.goalVersion,
+		...(openEditor ? {openEditor} : {}),
+		programPath,
+	});
+	const scroll = usePaneScroll({
+		focus,
+		box,
+		logLength: snapshot.log.length,
+		logTotal: snapshot.logTotal,
+		experiments: snapshot.experiments.length,
+		scrollGoal: goal.edit,
+	});
 
 	const openHelp = (): void => {
 		setHelp(true);

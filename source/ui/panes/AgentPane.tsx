@@ -41,7 +41,13 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 	switch (entry.kind) {
 		case 'proposal': {
 			const who = `${entry.proposer}${entry.model ? ` ${entry.model}` : ''}`;
-			lines.push([{text: `#${entry.n} ${entry.streaming ? 'proposing' : 'proposal'} (${who})${entry.streaming ? '…' : ''}`, color: 'magenta', bold: true}]);
+			lines.push([
+				{
+					text: `#${entry.n} ${entry.streaming ? 'proposing' : 'proposal'} (${who})${entry.streaming ? '…' : ''}`,
+					color: 'magenta',
+					bold: true,
+				},
+			]);
 			const text = entry.text.trim();
 			const thinking = entry.thinking.trim();
 			if (entry.streaming) {
@@ -56,14 +62,18 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 			return lines;
 		}
 		case 'edit': {
-			lines.push([{text: `#${entry.n} edit: `, color: 'magenta', bold: true}, {text: entry.description, bold: true}]);
+			lines.push([
+				{text: `#${entry.n} edit: `, color: 'magenta', bold: true},
+				{text: entry.description, bold: true},
+			]);
 			if (entry.rationale) for (const l of wrap(entry.rationale, body)) lines.push([{text: `  ${l}`, dim: true}]);
 			const diff = entry.diff.split('\n').filter(d => d !== '' && !/^(\+\+\+|---|Index:|diff |index |={3,}$)/.test(d));
 			for (const d of diff.slice(0, maxDiffLines)) {
 				const color = d.startsWith('+') ? 'green' : d.startsWith('-') ? 'red' : d.startsWith('@@') ? 'cyan' : undefined;
 				for (const l of wrap(d, body)) lines.push([{text: `  ${l}`, ...(color ? {color} : {dim: true})}]);
 			}
-			if (diff.length > maxDiffLines) lines.push([{text: `  … ${diff.length - maxDiffLines} more diff lines (runs/<n>/diff.patch)`, dim: true}]);
+			if (diff.length > maxDiffLines)
+				lines.push([{text: `  … ${diff.length - maxDiffLines} more diff lines (runs/<n>/diff.patch)`, dim: true}]);
 			return lines;
 		}
 		case 'user':
@@ -73,7 +83,8 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 		case 'error': {
 			const style = styleOf[entry.kind];
 			const text = `${style.prefix}${entry.text}${entry.kind === 'agent' && entry.streaming ? '…' : ''}`;
-			for (const l of wrap(text, cells)) lines.push([{text: l, ...(style.color ? {color: style.color} : {}), ...(style.dim ? {dim: true} : {})}]);
+			for (const l of wrap(text, cells))
+				lines.push([{text: l, ...(style.color ? {color: style.color} : {}), ...(style.dim ? {dim: true} : {})}]);
 			return lines;
 		}
 	}
@@ -100,7 +111,9 @@ export function agentLines(entries: readonly AgentEntry[], cells: number): Line[
 export function inputLine(text: string, cursor: number, cells: number, typing: boolean, focused = true): Line {
 	const prompt = {text: '> ', color: 'cyan', bold: true};
 	const room = Math.max(1, cells - 2);
-	const idle = focused ? 'Enter: write to the agent (kept as a steering note) · / a command' : '/ a command · Tab here, Enter to write to the agent';
+	const idle = focused
+		? 'Enter: write to the agent (kept as a steering note) · / a command'
+		: '/ a command · Tab here, Enter to write to the agent';
 	if (!typing) return [prompt, {text: text === '' ? idle : text, dim: true}];
 	const chars = Array.from(text);
 	const at = chars[cursor] ?? ' ';
@@ -110,16 +123,32 @@ export function inputLine(text: string, cursor: number, cells: number, typing: b
 	return [prompt, {text: before}, {text: at, inverse: true}, {text: after}];
 }
 
-export const AgentPane = memo(function AgentPane({entries, input, cursor, typing, activity, scroll, width, height, focused}: AgentPaneProps) {
+export const AgentPane = memo(function AgentPane({
+	entries,
+	input,
+	cursor,
+	typing,
+	activity,
+	scroll,
+	width,
+	height,
+	focused,
+}: AgentPaneProps) {
 	const theme = useTheme();
 	const inner = Math.max(1, width - 2);
 	const hints = typing ? completions(input) : [];
 	const footer: Line[] = [];
 	if (hints.length === 1) {
 		const h = hints[0]!;
-		footer.push([{text: usage(h), bold: true}, {text: ` ${theme.unicode ? '—' : '-'} ${h.help}`, dim: true}]);
+		footer.push([
+			{text: usage(h), bold: true},
+			{text: ` ${theme.unicode ? '—' : '-'} ${h.help}`, dim: true},
+		]);
 	} else if (hints.length > 1) {
-		footer.push([{text: hints.map(h => h.name).join('  '), dim: true}, {text: '  (Tab completes)', dim: true}]);
+		footer.push([
+			{text: hints.map(h => h.name).join('  '), dim: true},
+			{text: '  (Tab completes)', dim: true},
+		]);
 	}
 	footer.push(inputLine(input, cursor, inner, typing, focused));
 	const rows = Math.max(0, height - 2 - footer.length);

@@ -27,13 +27,21 @@ export type ExperimentsProps = {
 const statusColor = {keep: 'green', discard: 'yellow', crash: 'red', rerun: 'gray'} as const;
 
 /** The table's lines, newest first: a header, the running experiment, then every result. */
-export function experimentLines(props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>, inner: number, star: string): Line[] {
+export function experimentLines(
+	props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>,
+	inner: number,
+	star: string,
+): Line[] {
 	const wideEnough = inner >= 56;
 	const metricName = props.metric ?? 'metric';
 	const n = Math.max(3, String(Math.max(props.running?.n ?? 0, ...props.experiments.map(e => e.n))).length);
 	const metricWidth = Math.max(7, ...props.experiments.map(e => (e.metric === null ? 1 : formatMetric(e.metric, 'short').length)));
 	const header: Line = [
-		{text: `${'#'.padStart(n)} ${'status'.padEnd(7)}  ${padStart(metricName, metricWidth)}${wideEnough ? ` ${(star === '*' ? 'vs base' : 'Δ base').padStart(metricWidth + 1)}` : ''}  description`, dim: true, bold: true},
+		{
+			text: `${'#'.padStart(n)} ${'status'.padEnd(7)}  ${padStart(metricName, metricWidth)}${wideEnough ? ` ${(star === '*' ? 'vs base' : 'Δ base').padStart(metricWidth + 1)}` : ''}  description`,
+			dim: true,
+			bold: true,
+		},
 	];
 	const lines: Line[] = [header];
 	if (props.running) {
@@ -72,5 +80,14 @@ export const Experiments = memo(function Experiments(props: ExperimentsProps) {
 	const kept = props.experiments.filter(e => e.status === 'keep').length;
 	const more = body.length > rows ? ` · ${start + 1}-${Math.min(body.length, start + rows)} of ${body.length}` : '';
 	const info = `${props.experiments.length} run${props.experiments.length === 1 ? '' : 's'}, ${kept} kept${props.direction ? ` · ${props.direction} is better` : ''}${more}`;
-	return <Frame title={paneTitles.experiments} info={info} width={props.width} height={props.height} focused={props.focused} lines={[header!, ...body.slice(start, start + rows)]} />;
+	return (
+		<Frame
+			title={paneTitles.experiments}
+			info={info}
+			width={props.width}
+			height={props.height}
+			focused={props.focused}
+			lines={[header!, ...body.slice(start, start + rows)]}
+		/>
+	);
 });

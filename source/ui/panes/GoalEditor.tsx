@@ -67,5 +67,14 @@ export const GoalEditor = memo(function GoalEditor({buffer, editing, status, edi
 	else if (status?.kind === 'saved') parts.push(`saved ${clock(status.at)}`);
 	if (editing) parts.push('editing · Ctrl+S save · Esc done');
 	else if (focused) parts.push(`Enter edit · e ${editor ?? '$EDITOR'}`);
-	return <Frame title={`${paneTitles.goal} · program.md`} info={parts.join(' · ')} width={width} height={height} focused={focused} lines={goalLines(buffer, editing, rows)} />;
+	return (
+		<Frame
+			title={`${paneTitles.goal} · program.md`}
+			info={parts.join(' · ')}
+			width={width}
+			height={height}
+			focused={focused}
+			lines={goalLines(buffer, editing, rows)}
+		/>
+	);
 });

@@ -27,7 +27,9 @@ export function Help({width, height, scroll}: {width: number; height: number; sc
 	const rows = Math.max(0, height - 2);
 	const start = Math.max(0, Math.min(scroll, all.length - rows));
 	const more = all.length > rows ? ` · ${start + 1}-${Math.min(all.length, start + rows)} of ${all.length} · j/k scroll` : '';
-	return <Frame title="Help" info={`? or Esc closes${more}`} width={width} height={height} focused lines={all.slice(start, start + rows)} />;
+	return (
+		<Frame title="Help" info={`? or Esc closes${more}`} width={width} height={height} focused lines={all.slice(start, start + rows)} />
+	);
 }
 
 /** Clamps a help scroll position to what there is. */

@@ -121,7 +121,18 @@ export function stepAxis(loss: readonly Point[], bestLoss: readonly Point[]): nu
 	return end > 0 ? niceCeil(end) : 0;
 }
 
-const asciiSymbols: [string, string, string, string, string, string, string, string, string, string] = ['+', '|', '-', '-', '-', '`', '.', '.', "'", '|'];
+const asciiSymbols: [string, string, string, string, string, string, string, string, string, string] = [
+	'+',
+	'|',
+	'-',
+	'-',
+	'-',
+	'`',
+	'.',
+	'.',
+	"'",
+	'|',
+];
 
 /** The value range a chart drew last time; kept so the next frame can draw in the same one. */
 export type Range = {min: number; max: number};
@@ -138,7 +149,7 @@ export function plot(series: number[][], colors: string[], rows: number, unicode
 	if (present.length === 0 || rows < 2) return [];
 	let min = Infinity;
 	let max = -Infinity;
-	for (const {s} of present) for (const v of s) (min = Math.min(min, v)), (max = Math.max(max, v));
+	for (const {s} of present) for (const v of s) ((min = Math.min(min, v)), (max = Math.max(max, v)));
 	const previous = memory?.range;
 	if (previous && min >= previous.min && max <= previous.max && max - min >= 0.3 * (previous.max - previous.min)) {
 		min = previous.min;
@@ -147,7 +158,7 @@ export function plot(series: number[][], colors: string[], rows: number, unicode
 		const flat = max - min < 1e-12 * Math.max(1, Math.abs(max));
 		// Room on the side the values ran out of (a loss going down), so the next points fit too.
 		const span = max - min;
-		if (flat) (min -= 0.5), (max += 0.5);
+		if (flat) ((min -= 0.5), (max += 0.5));
 		else if (previous) {
 			if (min < previous.min) min -= span * 0.5;
 			if (max > previous.max) max += span * 0.5;
@@ -160,7 +171,14 @@ export function plot(series: number[][], colors: string[], rows: number, unicode
 	}
 	const chart = asciichart.plot(
 		present.map(x => x.s),
-		{height: rows - 1, min, max, colors: present.map(x => x.color), format: labelFormat(min, max, rows - 1), ...(unicode ? {} : {symbols: asciiSymbols})},
+		{
+			height: rows - 1,
+			min,
+			max,
+			colors: present.map(x => x.color),
+			format: labelFormat(min, max, rows - 1),
+			...(unicode ? {} : {symbols: asciiSymbols}),
+		},
 	);
 	return chart.split('\n').map(toSegments);
 }
@@ -237,7 +255,11 @@ export function progressLines(
 	const strip: Line = [{text: ' '.repeat(gutter - 1)}];
 	let previous: number[] | undefined;
 	for (const b of buckets) {
-		const status: Status = b.some(i => shown[i]!.status === 'keep') ? 'keep' : b.some(i => shown[i]!.status === 'crash') ? 'crash' : 'discard';
+		const status: Status = b.some(i => shown[i]!.status === 'keep')
+			? 'keep'
+			: b.some(i => shown[i]!.status === 'crash')
+				? 'crash'
+				: 'discard';
 		// A stretched experiment gets its mark once, in its first column.
 		const first = previous === undefined || previous[0] !== b[0] || b.length > 1;
 		previous = b;
@@ -246,7 +268,11 @@ export function progressLines(
 	return {lines: [...lines, strip], legend};
 }
 
-export function chartLines(props: Omit<LossChartProps, 'focused'>, unicode = true, memory?: {run: RangeMemory; experiments: RangeMemory}): {lines: Line[]; info: string} {
+export function chartLines(
+	props: Omit<LossChartProps, 'focused'>,
+	unicode = true,
+	memory?: {run: RangeMemory; experiments: RangeMemory},
+): {lines: Line[]; info: string} {
 	const rows = Math.max(0, props.height - 3);
 	const columns = Math.max(1, props.width - 2 - gutter);
 	const other = props.mode === 'run' ? 'm: experiments' : 'm: loss';
@@ -256,9 +282,13 @@ export function chartLines(props: Omit<LossChartProps, 'focused'>, unicode = tru
 		const best = resample(props.bestLoss, columns, stepMax);
 		const info = `loss by step${props.runNumber ? `, #${props.runNumber}` : ''} · ${other}`;
 		const lines = plot([best, current], [asciichart.lightgray, asciichart.cyan], rows, unicode, memory?.run);
-		if (lines.length === 0) return {lines: [[{text: props.runNumber ? 'waiting for the first step…' : 'no run in progress', dim: true}]], info};
+		if (lines.length === 0)
+			return {lines: [[{text: props.runNumber ? 'waiting for the first step…' : 'no run in progress', dim: true}]], info};
 		const dash = unicode ? '──' : '--';
-		const legend: Line = [{text: `${dash} this run`, color: 'cyan'}, ...(best.length ? [{text: '  '}, {text: `${dash} best run`, color: 'gray'}] : [])];
+		const legend: Line = [
+			{text: `${dash} this run`, color: 'cyan'},
+			...(best.length ? [{text: '  '}, {text: `${dash} best run`, color: 'gray'}] : []),
+		];
 		return {lines: [legend, ...lines], info};
 	}
 	const info = `${props.metric ?? 'metric'} by experiment · ${other}`;

@@ -65,7 +65,9 @@ export function statusLine(p: Omit<StatusBarProps, 'width'>): {left: Line; right
 	}
 	for (const g of p.gpus) {
 		const label = p.gpus.length > 1 ? `GPU${g.index}` : 'GPU';
-		left.push({text: ` · ${label} ${num(g.utilization)}% ${num(g.memoryUsedMb / 1024, 1)}/${num(g.memoryTotalMb / 1024, 0)}G ${num(g.temperatureC)}°C`});
+		left.push({
+			text: ` · ${label} ${num(g.utilization)}% ${num(g.memoryUsedMb / 1024, 1)}/${num(g.memoryTotalMb / 1024, 0)}G ${num(g.temperatureC)}°C`,
+		});
 	}
 	const right: Line = [{text: p.hint ?? 'Tab pane · ? help · q quit', dim: true}];
 	return {left, right};
