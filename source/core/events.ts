@@ -110,6 +110,8 @@ export type LoopEvent =
 	| {type: 'goal-changed'}
 	| {type: 'budget-changed'; seconds: number}
 	| {type: 'model-changed'; model: string}
+	/** Text for the human to read in full (the memory digest, an experiment's details). */
+	| {type: 'show'; title: string; text: string}
 	/** nvidia-smi's reading, polled while a GPU is present; never sent when there is none. */
 	| {type: 'gpu'; gpus: GpuReading[]};
 

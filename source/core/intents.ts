@@ -1,4 +1,8 @@
 import type {EventListener} from './events.js';
+import type {RunSummary} from './run-summary.js';
+
+/** What the screen shows of one experiment when it is opened. */
+export type ExperimentDetails = {n: number; diff: string; logTail: string[]; summary: Partial<RunSummary> | undefined};
 
 /**
  * What the outside (TUI, headless signal handlers, tests) may ask of a running
@@ -36,6 +40,15 @@ export interface LoopControl {
 	 * everything is written.
 	 */
 	quit(mode: 'finish' | 'now' | 'interrupt'): Promise<void>;
+	/** One experiment's diff, the end of its log and its summary, read from its run folder. */
+	details(n: number): Promise<ExperimentDetails>;
+	/** The whole change from the baseline to the best, as a unified diff. */
+	changeSinceBaseline(): Promise<string>;
+	/** When the human last looked (the morning view's "since"), and a way to say they have now. */
+	lastSeen(): string | undefined;
+	markSeen(): void;
+	/** The session's memory as the proposer reads it (the digest), for /memory. */
+	showMemory(): void;
 	/** True while an experiment's process is running. */
 	readonly running: boolean;
 }

@@ -7,7 +7,7 @@ import {EventLog, type EventListener, type LoopEvent} from './events.js';
 import {localExecutor, type Executor, type RunHandle} from './executor.js';
 import {writeFileAtomic} from './fsutil.js';
 import {GitLock} from './git-lock.js';
-import type {LoopControl} from './intents.js';
+import type {ExperimentDetails, LoopControl} from './intents.js';
 import {Jobs, type Job, type WorkerState} from './jobs.js';
 import {Ledger} from './ledger.js';
 import {ChatRelay, Notes} from './notes.js';
@@ -17,7 +17,8 @@ import {checkRunCommand, runArgv} from './preflight.js';
 import type {CheckResult, Machine, Proposer} from './proposer.js';
 import {ProposalQueue} from './queue.js';
 import {recover, type Pending} from './recovery.js';
-import {ResultsFile} from './results.js';
+import {listRunFolders, ResultsFile} from './results.js';
+import {readRunSummary} from './run-summary.js';
 import {openCheckout, openSession, type Session} from './session.js';
 import {filesKey, Tried} from './tried.js';
 import type {Edit} from './types.js';
@@ -486,6 +487,40 @@ export class Loop implements LoopControl {
 
 	showNotes(): void {
 		this.emit({type: 'notes', notes: this.notes.all});
+	}
+
+	async details(n: number): Promise<ExperimentDetails> {
+		const folder = listRunFolders(this.session.runsDir).find(f => f.n === n);
+		if (!folder) return {n, diff: '', logTail: [], summary: undefined};
+		const read = (file: string): string => {
+			try {
+				return readFileSync(path.join(folder.dir, file), 'utf8');
+			} catch {
+				return '';
+			}
+		};
+		const log = read('run.log').replace(/\r\n?/g, '\n').split('\n');
+		return Promise.resolve({n, diff: read('diff.patch'), logTail: log.slice(-200), summary: readRunSummary(folder.dir)});
+	}
+
+	changeSinceBaseline(): Promise<string> {
+		return this.workers[0]!.checkout.worktree.diff(this.session.base, this.ledger.bestCommit);
+	}
+
+	lastSeen(): string | undefined {
+		return this.overrides.seen;
+	}
+
+	markSeen(): void {
+		this.overrides.markSeen();
+	}
+
+	showMemory(): void {
+		const proposer = this.options.proposer;
+		const rules = this.arena.rules();
+		const history = memoryOf(this.session.runsDir, this.ledger.records);
+		const text = proposer.describeMemory ? proposer.describeMemory(history, rules) : `${history.length} experiments decided; the ${proposer.name} proposer keeps no digest`;
+		this.emit({type: 'show', title: 'memory', text});
 	}
 
 	readGoal(): string {

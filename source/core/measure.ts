@@ -79,6 +79,8 @@ export async function recordDecision(deps: DecideDeps, d: Decided): Promise<{rec
 		runs: d.members.length,
 		reason: d.reason,
 		worker: first.worker,
+		endedAt: new Date().toISOString(),
+		seconds: Number(d.members.reduce((a, m) => a + m.seconds, 0).toFixed(3)),
 		...(d.delta === undefined ? {} : {delta: d.delta}),
 		...(d.band === undefined ? {} : {band: d.band}),
 	};
@@ -125,6 +127,8 @@ export function recordRerun(
 		budget: of.budget,
 		worker: member.worker,
 		of: of.group,
+		endedAt: new Date().toISOString(),
+		seconds: member.seconds,
 	};
 	deps.results.append(record);
 	deps.ledger.noteRun({

@@ -2,11 +2,12 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {writeFileAtomic} from './fsutil.js';
 
-// What the human changed for this session from the screen (/budget), kept in
-// runs/overrides.json so a restart does not quietly go back to program.md's
-// value. A flag given at start wins over it, and replaces it.
+// What the human set for this session from the screen, kept in
+// runs/overrides.json: a /budget (so a restart does not quietly go back to
+// program.md's value; a flag given at start wins over it), and when they last
+// looked (the morning view's "since you last looked").
 
-type Saved = {budget?: number};
+type Saved = {budget?: number; seen?: string};
 
 export class Overrides {
 	private saved: Saved;
@@ -27,7 +28,20 @@ export class Overrides {
 	}
 
 	setBudget(seconds: number): void {
-		this.saved = {...this.saved, budget: seconds};
+		this.save({...this.saved, budget: seconds});
+	}
+
+	/** When the human last looked at the session (the morning view counts from it). */
+	get seen(): string | undefined {
+		return typeof this.saved.seen === 'string' ? this.saved.seen : undefined;
+	}
+
+	markSeen(at = new Date()): void {
+		this.save({...this.saved, seen: at.toISOString()});
+	}
+
+	private save(next: Saved): void {
+		this.saved = next;
 		writeFileAtomic(this.file, JSON.stringify(this.saved, null, 2) + '\n');
 	}
 }

@@ -124,6 +124,8 @@ export interface Proposer {
 	chat?(request: ChatRequest): Promise<string>;
 	/** Switch model mid-run (/model). */
 	setModel?(model: string): void;
+	/** The memory digest this proposer gives the model, as text for the human (/memory); deterministic for a history. */
+	describeMemory?(history: readonly ExperimentMemory[], rules: ArenaRules): string;
 	/** Is this model there to be used? Asked before /model switches, so a wrong name is said at once. */
 	checkModel?(model: string, signal: AbortSignal): Promise<{ok: true; detail?: string} | {ok: false; message: string}>;
 }

@@ -69,6 +69,9 @@ export type ExperimentRecord = {
 	of?: number;
 	/** A human overruled the judge on it. */
 	overruled?: boolean;
+	/** When it was decided, and the seconds its runs took in all (the morning view counts from these). */
+	endedAt?: string;
+	seconds?: number;
 };
 
 export type Edit = {

@@ -1,6 +1,8 @@
 import type {OllamaHealth} from './ollama-client.js';
 import {OllamaUnavailableError, type OllamaFailureKind} from './ollama-errors.js';
-import {ProposalError, type ChatRequest, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
+import {describeMemory} from './memory.js';
+import type {ArenaRules} from '../core/types.js';
+import {ProposalError, type ChatRequest, type ExperimentMemory, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
 
 // The model when it is there, the built-in search when it is not: the loop
 // never stops for want of Ollama. An experiment whose model request fails for
@@ -56,6 +58,10 @@ export class FallbackProposer implements Proposer {
 	/** The search: instant, for the loop to use when the model cannot keep up or keeps failing. */
 	get standIn(): Proposer {
 		return this.fallback;
+	}
+
+	describeMemory(history: readonly ExperimentMemory[], rules: ArenaRules): string {
+		return describeMemory(history, {direction: rules.direction});
 	}
 
 	checkModel(model: string, signal: AbortSignal): Promise<{ok: true; detail?: string} | {ok: false; message: string}> {

@@ -2,7 +2,9 @@ import {formatValue, knobEdits, readHyperparameters, type Hyperparameter, type V
 import {replay, signature, valueKey, type Config, type Move, type Outcome} from './moves.js';
 import {further, ladder, way, type Dir} from './steps.js';
 import {better} from '../core/metric.js';
-import {ProposalError, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
+import {describeMemory} from './memory.js';
+import {ProposalError, type ExperimentMemory, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
+import type {ArenaRules} from '../core/types.js';
 
 // The built-in proposer: a hyperparameter search that needs no model. It
 // moves only the knobs the training script declares (hyperparams.ts), by
@@ -45,6 +47,11 @@ export class SearchProposer implements Proposer {
 	readonly pipelined = false;
 
 	constructor(private readonly options: SearchOptions = {}) {}
+
+	/** The same digest a model gets: what the search itself replays is in the results, this is for the human. */
+	describeMemory(history: readonly ExperimentMemory[], rules: ArenaRules): string {
+		return describeMemory(history, {direction: rules.direction});
+	}
 
 	async propose(request: ProposalRequest): Promise<Proposal> {
 		// A file that declares its section wins over one read whole: an editable prepare.py must not lose its TIME_BUDGET.

@@ -98,6 +98,10 @@ export function linePrinter(options: PrinterOptions): (event: LoopEvent) => void
 			if (event.done) out(`${event.role === 'user' ? 'you' : 'agent'}: ${event.text}`);
 		},
 		'goal-changed': quiet,
+		show: event => {
+			out(`-- ${event.title} --`);
+			for (const line of event.text.split('\n')) out(line);
+		},
 		'budget-changed': event => out(`budget: ${event.seconds} s`),
 		'model-changed': event => out(`model: ${event.model}`),
 		gpu: quiet,

@@ -263,6 +263,7 @@ export class UiStore {
 			this.cheap.notes = e.notes.map(n => ({...n, text: sanitize(n.text)}));
 		},
 		chat: e => this.chat(e),
+		show: e => this.agent.add({kind: 'info', text: `${sanitize(e.title)}:\n${sanitizeBlock(clip(e.text, textLimit))}`}),
 		'goal-changed': () => {
 			this.cheap.goalVersion++;
 		},

@@ -28,7 +28,7 @@ afterEach(async () => {
 const evilLine = 'print("evil\\x1b]52;c;ZXZpbA==\\x07 \\x1b[2J\\x1b[5;5Hafter \\x1b]0;pwned\\x07end", flush=True)';
 
 function start(width: number, height: number, budget = 3): {tmux: Tmux; dir: string} {
-	arena = copyBundledArena({budget});
+	arena = copyBundledArena({budget, baseline_runs: 1});
 	const train = path.join(arena.dir, 'train', 'train.py');
 	// A log line carrying an OSC 52 clipboard write, a screen clear, a cursor move and a title change.
 	writeFileSync(train, readFileSync(train, 'utf8').replace('# --- hyperparameters ---', `${evilLine}\n# --- hyperparameters ---`));

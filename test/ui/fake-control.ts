@@ -50,6 +50,24 @@ export class FakeControl implements LoopControl {
 	ask(text: string) {
 		this.intents.push(['ask', text]);
 	}
+	details(n: number) {
+		this.intents.push(['details', n]);
+		return Promise.resolve({n, diff: '', logTail: [], summary: undefined});
+	}
+	changeSinceBaseline() {
+		this.intents.push(['changeSinceBaseline']);
+		return Promise.resolve('');
+	}
+	seen: string | undefined = undefined;
+	lastSeen() {
+		return this.seen;
+	}
+	markSeen() {
+		this.intents.push(['markSeen']);
+	}
+	showMemory() {
+		this.intents.push(['showMemory']);
+	}
 	removeNote(id?: number) {
 		this.intents.push(['removeNote', id]);
 	}
