@@ -33,7 +33,7 @@ export const autoresearchDefaults: ArenaRules = {
 	minImprovement: 0,
 	judge: 'noise',
 	baselineRuns: 3,
-	confirmRuns: 2,
+	confirmRuns: 4,
 };
 
 /** Budget x2 for evaluation and slow steps, plus a minute for start-up (imports, compile). */
@@ -79,7 +79,7 @@ const fields: Record<string, Field> = {
 		kind: {type: 'int', min: 1},
 		describe: 'how many times the baseline runs to measure the noise, a whole number from 1',
 	},
-	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'how many re-runs confirm a close call, a whole number from 1'},
+	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'the most re-runs a close call may take (the judge stops early when it can tell), a whole number from 1'},
 	gpus: {key: 'gpus', kind: {type: 'ints'}, describe: 'a list of GPU indices (as nvidia-smi numbers them), one worker each'},
 	metric_range: {key: 'metricRange', kind: {type: 'range'}, describe: 'the values the metric can take, `[low, high]` with low below high'},
 };

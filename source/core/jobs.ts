@@ -6,7 +6,7 @@ import {writeFileAtomic} from './fsutil.js';
 import type {GitLock} from './git-lock.js';
 import type {Ledger} from './ledger.js';
 import {recordDecision, recordRerun, type Decided, type Member} from './measure.js';
-import {decide, mean, type Decision} from './noise.js';
+import {decide, mean, type Decision, type NoiseRule} from './noise.js';
 import type {Numbers} from './numbers.js';
 import type {CheckResult, Proposal} from './proposer.js';
 import type {ProposalQueue, Ready} from './queue.js';
@@ -80,7 +80,11 @@ export type JobDeps = {
 	stopping: () => 'finish' | 'now' | 'interrupt' | undefined;
 	/** Resolves at the next change (a result, an intent). */
 	changed: () => Promise<void>;
+	/** Tells the workers waiting for a change that one came (a result recorded). */
+	poke: () => void;
 	firstBudget: () => number | undefined;
+	/** The noise rule's thresholds (noise.ts); the default unless a benchmark tries others. */
+	noiseRule?: NoiseRule;
 };
 
 /** Interruptions after which an experiment is recorded as a crash rather than run again (one that kills the loop each time). */
@@ -107,9 +111,10 @@ export class Jobs {
 	announceReference(): void {
 		const {ledger} = this.deps;
 		const rules = this.deps.rules();
-		const reference = ledger.reference(rules.budgetSeconds);
+		const unbiased = rules.judge === 'noise';
+		const reference = ledger.reference(rules.budgetSeconds, unbiased);
 		if (!reference || !ledger.best) return;
-		const sigma = rules.judge === 'noise' ? ledger.sigma(rules.budgetSeconds) : undefined;
+		const sigma = unbiased ? ledger.sigma(rules.budgetSeconds) : undefined;
 		this.deps.emit({
 			type: 'reference',
 			budgetSeconds: rules.budgetSeconds,
@@ -169,6 +174,15 @@ export class Jobs {
 	}
 
 	async run(worker: WorkerState, job: Job): Promise<void> {
+		try {
+			await this.start(worker, job);
+		} finally {
+			// Whatever this job came to, a worker waiting on it (for a reference, the limit, the baseline) looks again.
+			this.deps.poke();
+		}
+	}
+
+	private start(worker: WorkerState, job: Job): Promise<void> {
 		switch (job.kind) {
 			case 'shared':
 				return this.runShared(worker, job.shared);
@@ -324,6 +338,9 @@ export class Jobs {
 		};
 		const {record, reruns} = await this.deps.lock.exclusive(() => recordDecision(this.deps, decided));
 		this.shared = undefined;
+		// The baseline's files count as tried: a proposal that turns everything back is a repeat of #1.
+		const key = (await Tried.keysOf(this.deps.session.repo, [shared.commit], rules.editable, this.deps.session.relative)).get(shared.commit);
+		if (key) this.deps.tried.set(key, {n: record.n, description: 'baseline', state: 'tried'});
 		this.deps.emit({
 			type: 'run-end',
 			n: record.n,
@@ -344,7 +361,6 @@ export class Jobs {
 			return;
 		}
 		this.announceReference();
-		void rules;
 	}
 
 	private tags(runs: number, budget: number): string[] {
@@ -402,7 +418,7 @@ export class Jobs {
 			diff: '',
 			members,
 			...(interrupted ? {interrupted} : {}),
-			...(members.length > 1 ? {confirming: true} : {}),
+			...(members.length > 0 ? {confirming: true} : {}),
 		});
 	}
 
@@ -449,7 +465,8 @@ export class Jobs {
 			}
 			const budget = deps.rules().budgetSeconds;
 			for (;;) {
-				const target = c.confirming ? 1 + deps.rules().confirmRuns : 1;
+				// One run, then one more each time the judge calls it close (up to 1 + confirm_runs).
+				const target = c.confirming ? c.members.length + 1 : 1;
 				if (c.members.length < target) {
 					const first = c.members.length === 0;
 					const n = first ? c.n : deps.numbers.reserve();
@@ -471,7 +488,6 @@ export class Jobs {
 						await this.record(worker, c, commit, undefined, first ? done.reason! : `re-run #${n} crashed: ${done.reason}`);
 						return;
 					}
-					if (c.members.length < target) continue;
 				}
 				const decision = await this.judge(c, budget);
 				if (decision.kind === 'confirm') {
@@ -508,13 +524,14 @@ export class Jobs {
 			return {kind: 'discard', delta: 0, band: undefined, reason: `ran at ${budget} s; comparisons are at ${rules.budgetSeconds} s now`};
 		}
 		// The best may still be re-measured at this budget (a budget change): wait for it.
-		while (!ledger.reference(budget) && !this.halted && !this.deps.stopping()) await this.deps.changed();
+		const unbiased = rules.judge === 'noise';
+		while (!ledger.reference(budget, unbiased) && !this.halted && !this.deps.stopping()) await this.deps.changed();
 		rules = this.deps.rules();
-		const reference = ledger.reference(budget);
+		const reference = ledger.reference(budget, unbiased);
 		if (!reference) return {kind: 'discard', delta: 0, band: undefined, reason: 'no reference to judge against'};
-		const sigma = rules.judge === 'noise' ? ledger.sigma(budget) : undefined;
+		const sigma = unbiased ? ledger.sigma(budget) : undefined;
 		const values = c.members.map(m => m.value!);
-		return decide(values, reference, sigma, rules, c.members.length === 1 && !c.confirming);
+		return decide(values, reference, sigma, rules, 1 + rules.confirmRuns, this.deps.noiseRule);
 	}
 
 	/**

@@ -55,19 +55,19 @@ export type Verdict = {
 /**
  * One run judged against the best (`reference`; none for the baseline,
  * which has nothing to beat). `sigma`: the measured noise of one run, if
- * any. `confirmable`: a close call may still ask for re-runs.
+ * any. `maxRuns`: how many runs the candidate may take in all (1: no re-runs).
  */
 export function judge(
 	result: RunResult,
 	rules: ArenaRules,
 	reference: Reference | undefined,
 	sigma?: number,
-	confirmable = false,
+	maxRuns = 1,
 ): Verdict {
 	const reading = readRun(result, rules);
 	if (!reading.ok) return {status: 'crash', metric: null, memoryGb: 0, reason: reading.reason};
 	if (!reference) return {status: 'keep', metric: reading.metric, memoryGb: reading.memoryGb, reason: 'baseline'};
-	const decision = decide([reading.metric], reference, sigma, rules, confirmable);
+	const decision = decide([reading.metric], reference, sigma, rules, maxRuns);
 	return {
 		status: decision.kind,
 		metric: reading.metric,

@@ -100,31 +100,44 @@ export class Ledger {
 		return this.rows.filter(r => r.status === 'keep').length;
 	}
 
-	/** The best's runs at `budget` that count: finished ones, with a value. */
-	referenceValues(budget: number): number[] {
+	/**
+	 * The best's runs at `budget` that count: finished ones, with a value.
+	 * `unbiased`: leave out the first run of a candidate that was re-run (it
+	 * was re-run because it looked good: taken with the others it would make
+	 * the best look better than it is, and every later candidate pay for
+	 * that luck). The baseline's runs and re-runs are all unbiased.
+	 */
+	referenceValues(budget: number, unbiased = false): number[] {
 		const best = this.bestRecord;
 		if (!best) return [];
-		return this.runs()
-			.filter(r => r.commit === best.commit && r.budget === budget && r.value !== null && r.status !== 'running' && r.status !== 'crash')
+		return this.measured(budget, unbiased)
+			.filter(r => r.commit === best.commit)
 			.map(r => r.value!);
 	}
 
 	/** The best as measured at `budget`: undefined until it has run there. */
-	reference(budget: number): Reference | undefined {
-		const values = this.referenceValues(budget);
+	reference(budget: number, unbiased = false): Reference | undefined {
+		const values = this.referenceValues(budget, unbiased);
 		return values.length === 0 ? undefined : {mean: mean(values), runs: values.length};
 	}
 
 	/** The noise of one run at `budget`, pooled over every experiment run more than once there. */
-	sigma(budget: number): number | undefined {
+	sigma(budget: number, unbiased = false): number | undefined {
 		const groups = new Map<string, number[]>();
-		for (const run of this.runs()) {
-			if (run.budget !== budget || run.value === null || run.status === 'running' || run.status === 'crash') continue;
+		for (const run of this.measured(budget, unbiased)) {
 			// Same code at the same budget: the runs of one experiment, and the best's re-runs (its reference runs) with them.
-			const key = run.commit;
-			groups.set(key, [...(groups.get(key) ?? []), run.value]);
+			groups.set(run.commit, [...(groups.get(run.commit) ?? []), run.value!]);
 		}
 		return pooledSigma([...groups.values()])?.sigma;
+	}
+
+	/** Finished runs with a value at `budget`, less the selected first runs of re-run candidates when `unbiased`. */
+	private measured(budget: number, unbiased: boolean): RunRecord[] {
+		const runs = this.runs().filter(r => r.budget === budget && r.value !== null && r.status !== 'running' && r.status !== 'crash');
+		if (!unbiased) return runs;
+		const count = new Map<string, number>();
+		for (const r of runs) count.set(r.commit, (count.get(r.commit) ?? 0) + 1);
+		return runs.filter(r => !(r.role === 'candidate' && r.n === r.group && (count.get(r.commit) ?? 0) > 1));
 	}
 }
 

@@ -23,6 +23,7 @@ import {openCheckout, openSession, type Session} from './session.js';
 import {filesKey, Tried} from './tried.js';
 import type {Edit} from './types.js';
 import {memoryOf} from './memory.js';
+import type {NoiseRule} from './noise.js';
 import {Overrides} from './overrides.js';
 
 export type LoopOptions = {
@@ -50,6 +51,8 @@ export type LoopOptions = {
 	queueDepth?: number;
 	/** The hardware, as proposers are told. */
 	machine?: Omit<Machine, 'workers'>;
+	/** The noise rule's thresholds (core/noise.ts): for benchmarks trying others; the default otherwise. */
+	noiseRule?: NoiseRule;
 	/** Optional extra event sources started with the loop (GPU polling); each returns its stop function. */
 	sources?: Array<(emit: (event: LoopEvent) => void) => () => void>;
 };
@@ -214,7 +217,9 @@ export class Loop implements LoopControl {
 			python: options.python,
 			stopping: () => this.quitting,
 			changed: () => this.changed(),
+			poke: () => this.poke(),
 			firstBudget: () => this.firstBudget(),
+			...(options.noiseRule ? {noiseRule: options.noiseRule} : {}),
 		});
 		this.emit({
 			type: 'session',
@@ -318,6 +323,11 @@ export class Loop implements LoopControl {
 			const job = await this.next();
 			if (!job) continue;
 			await this.jobs.run(worker, job);
+		}
+		// No more experiments will start: nothing needs preparing, and the other workers must not wait for a proposal.
+		if (this.limitReached() || this.jobs.halted) {
+			this.queue.stop();
+			this.poke();
 		}
 	}
 

@@ -8,15 +8,23 @@ import type {ArenaRules} from './types.js';
 // it beats the best by more than the noise can explain: at once when its
 // first run is far beyond it, after re-runs when it is close.
 
-/** How the noise is read. The values are the benchmark's (npm run bench:research), not taste. */
-export const noiseRule = {
-	/** Within this many standard deviations of the difference, a first run is noise: discarded. */
-	margin: 2,
-	/** Beyond this many, a first run is kept at once. Between the two, it is re-run. */
-	clear: 4,
-	/** The mean of a re-run candidate must beat the best's mean by this many standard deviations of the difference of means. */
-	confirmed: 2,
+/**
+ * How the noise is read, in standard deviations of the difference between a
+ * candidate's mean and the best's mean. The values are the benchmark's
+ * (npm run bench:research on the simulated arena with a known truth), not taste.
+ */
+export type NoiseRule = {
+	/** A first run must be better by more than this to be worth a re-run; below it, it is noise: discarded. */
+	screen: number;
+	/** A first run better by more than this is kept at once. */
+	clear: number;
+	/** After re-runs, the candidate's mean must beat the best's by more than this to be kept. */
+	keep: number;
+	/** After re-runs, a mean no better than this is given up on before the last re-run. */
+	futility: number;
 };
+
+export const noiseRule: NoiseRule = {screen: 1, clear: 4, keep: 2, futility: 0.5};
 
 /** The pooled standard deviation of one run, from groups of runs of the same code at the same budget. */
 export function pooledSigma(groups: ReadonlyArray<readonly number[]>): {sigma: number; dof: number} | undefined {
@@ -50,17 +58,21 @@ export type Decision = {
 const plain = (x: number): string => Number(x.toPrecision(3)).toString();
 
 /**
- * The verdict on a candidate's runs so far against the reference. `sigma`
- * is the noise of one run (undefined: not measured, or `judge: single`).
- * `confirmable`: re-runs are still allowed (false once the candidate has had
- * them); a close first run then asks for them.
+ * The verdict on a candidate's runs so far against the reference: keep,
+ * discard, or `confirm` (run it once more). `sigma` is the noise of one run
+ * (undefined: not measured, or `judge: single`: one number against one).
+ * `maxRuns` caps the runs one candidate may take. A sequential test: a clear
+ * first run is kept at once, a first run inside the noise is discarded, and
+ * anything between is re-run until its mean is clearly better, clearly not,
+ * or out of re-runs.
  */
 export function decide(
 	values: readonly number[],
 	reference: Reference,
 	sigma: number | undefined,
 	rules: Pick<ArenaRules, 'direction' | 'minImprovement' | 'judge'>,
-	confirmable: boolean,
+	maxRuns: number,
+	rule: NoiseRule = noiseRule,
 ): Decision {
 	const m = mean(values);
 	const delta = m - reference.mean;
@@ -79,24 +91,24 @@ export function decide(
 	const runs = values.length;
 	// The standard deviation of (candidate mean - best mean), both measured with noise.
 	const spread = sigma * Math.sqrt(1 / runs + 1 / reference.runs);
-	if (runs === 1 && confirmable) {
-		const band = noiseRule.margin * spread;
+	const over = runs === 1 ? '' : ` over ${runs} runs`;
+	if (runs === 1) {
+		const band = rule.screen * spread;
 		if (!beyond(Math.max(band, minimum))) {
-			return {
-				kind: 'discard',
-				delta,
-				band,
-				reason: better > 0 ? `better by ${plain(better)}, within the noise (±${plain(band)})` : `not better (noise ±${plain(band)})`,
-			};
+			const why = better > 0 ? `better by ${plain(better)}, within the noise (±${plain(band)})` : `not better (noise ±${plain(band)})`;
+			return {kind: 'discard', delta, band, reason: why};
 		}
-		if (beyond(Math.max(noiseRule.clear * spread, minimum))) {
-			return {kind: 'keep', delta, band, reason: `better by ${plain(better)}, clear of the noise (±${plain(band)})`};
+		if (beyond(Math.max(rule.clear * spread, minimum))) {
+			return {kind: 'keep', delta, band: rule.clear * spread, reason: `better by ${plain(better)}, clear of the noise (±${plain(rule.clear * spread)})`};
 		}
-		return {kind: 'confirm', delta, band, reason: `better by ${plain(better)}, close to the noise (±${plain(band)}): re-running it`};
+		if (maxRuns > 1) return {kind: 'confirm', delta, band, reason: `better by ${plain(better)}, close to the noise (±${plain(rule.keep * spread)}): re-running it`};
 	}
-	const band = noiseRule.confirmed * spread;
+	const band = rule.keep * spread;
 	if (beyond(Math.max(band, minimum))) {
-		return {kind: 'keep', delta, band, reason: `better by ${plain(better)} over ${runs} runs, clear of the noise (±${plain(band)})`};
+		return {kind: 'keep', delta, band, reason: `better by ${plain(better)}${over}, clear of the noise (±${plain(band)})`};
 	}
-	return {kind: 'discard', delta, band, reason: `better by ${plain(better)} over ${runs} runs, within the noise (±${plain(band)})`};
+	if (runs >= maxRuns || !beyond(rule.futility * spread)) {
+		return {kind: 'discard', delta, band, reason: `better by ${plain(better)}${over}, within the noise (±${plain(band)})`};
+	}
+	return {kind: 'confirm', delta, band, reason: `better by ${plain(better)}${over}, still close to the noise (±${plain(band)}): one more run`};
 }

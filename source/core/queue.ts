@@ -231,7 +231,8 @@ export class ProposalQueue {
 				if (made) return made;
 				await this.wait(1000);
 			} else if (this.making.size === 0) {
-				await this.wait(Math.max(0, this.retryAt - Date.now()));
+				// Nothing prepared, nothing asked, nothing to stand in: the proposer failed; the loop backs off and asks again.
+				return undefined;
 			}
 		}
 		return undefined;

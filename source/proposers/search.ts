@@ -40,6 +40,10 @@ const nearMiss = (o: Outcome): boolean =>
 	o.metric !== null &&
 	(o.delta !== undefined && o.band !== undefined ? Math.abs(o.delta) < o.band : o.bestBefore !== null);
 
+/** A discard that looked better than the best, by less than the noise: the judge could not tell. */
+const promising = (o: Outcome, better: (a: number, b: number) => boolean): boolean =>
+	o.status === 'discard' && o.metric !== null && o.delta !== undefined && o.band !== undefined && better(o.metric, o.metric - o.delta);
+
 const goes = (move: Move): Dir => (typeof move.from === 'number' && typeof move.to === 'number' && move.to < move.from ? -1 : 1);
 
 export class SearchProposer implements Proposer {
@@ -132,6 +136,27 @@ export class SearchProposer implements Proposer {
 		}
 		// Every knob, fewest tries first (untried first, those that never moved the metric last), each way
 		// with the first step of its ladder not yet tried from its current value (steps.ts).
+		// Under a noise-aware judge a small step's effect drowns in the noise: only the first two steps of a ladder are worth a run.
+		const noisy = outcomes.some(o => o.band !== undefined);
+		const reach = noisy ? 2 : Infinity;
+		// A move that looked better but stayed inside the noise, tried again once the best has moved on: a fresh look in a new context.
+		const lastKeep = outcomes.reduce((at, o, i) => (o.status === 'keep' ? i : at), -1);
+		const retried = new Set<string>();
+		outcomes.forEach((o, i) => {
+			if (o.moves.length !== 1 || i > lastKeep || !promising(o, better)) return;
+			const move = o.moves[0]!;
+			const param = params.find(p => p.name === move.name);
+			if (!param || param.value !== move.from) return;
+			const key = `${move.name}=${valueKey(move.to)}`;
+			if (retried.has(key)) return;
+			retried.add(key);
+		});
+		for (const key of retried) {
+			const [name, to] = [key.slice(0, key.indexOf('=')), key.slice(key.indexOf('=') + 1)];
+			const param = params.find(p => p.name === name)!;
+			const move = outcomes.find(o => o.moves[0]?.name === name && valueKey(o.moves[0].to) === to)!.moves[0]!;
+			yield {moves: [{name, from: param.value, to: move.to}], why: words => `${words} again: it looked better last time, inside the noise, and the best has moved since`};
+		}
 		const insensitive = (name: string): boolean => {
 			const judged = (history.get(name) ?? []).filter(o => o.status !== 'pending');
 			return judged.length >= 2 && judged.every(quiet);
@@ -148,7 +173,9 @@ export class SearchProposer implements Proposer {
 			const directions = ([1, -1] as Dir[]).sort((a, b) => fails(a) - fails(b) || (keptUp ? b - a : n % 2 === 0 ? a - b : b - a));
 			for (const dir of directions) {
 				if (crashed(dir)) continue;
-				const to = ladder(param, dir, initialStep).find(v => !triedHere.has(valueKey(v)));
+				const to = ladder(param, dir, initialStep)
+					.slice(0, reach)
+					.find(v => !triedHere.has(valueKey(v)));
 				if (to === undefined) continue;
 				const so = own.length === 0 ? 'untried so far' : `${own.length} ${own.length === 1 ? 'try' : 'tries'} so far`;
 				yield {moves: [{name: param.name, from: param.value, to}], why: words => `${words} (${so})`};
