@@ -104,7 +104,7 @@ export default tseslint.config(
 		},
 	},
 	{
-		files: ['bench/**/*.mjs', 'eslint.config.js'],
+		files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js'],
 		...tseslint.configs.disableTypeChecked,
 	},
 	prettier,
