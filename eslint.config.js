@@ -86,7 +86,24 @@ export default tseslint.config(
 		},
 	},
 	{
-		files: ['source/cli.tsx', 'source/settings.ts'],
+		files: ['source/report/**'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					...spawnRule,
+					patterns: [
+						forbid(
+							['../proposers/*', '../ui/*', '../cli*', '../cli/*'],
+							'the report reads runs/ through core; it never calls a proposer or the screen.',
+						),
+					],
+				},
+			],
+		},
+	},
+	{
+		files: ['source/cli.ts', 'source/cli/**', 'source/settings.ts'],
 		rules: {'no-restricted-imports': ['error', spawnRule]},
 	},
 	{
@@ -104,7 +121,7 @@ export default tseslint.config(
 		},
 	},
 	{
-		files: ['bench/**/*.mjs', 'eslint.config.js'],
+		files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js'],
 		...tseslint.configs.disableTypeChecked,
 	},
 	prettier,

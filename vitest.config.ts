@@ -24,7 +24,14 @@ export default defineConfig({
 					include: ['test/core/**/*.test.{ts,tsx}', 'test/proposers/**/*.test.{ts,tsx}', 'test/ui/**/*.test.{ts,tsx}'],
 				},
 			},
-			{test: {...shared, name: 'integration', sequence: {groupOrder: 1}, include: ['test/integration/**/*.test.{ts,tsx}']}},
+			{
+				test: {
+					...shared,
+					name: 'integration',
+					sequence: {groupOrder: 1},
+					include: ['test/integration/**/*.test.{ts,tsx}', 'test/report/**/*.test.{ts,tsx}'],
+				},
+			},
 			{test: {...shared, name: 'e2e', sequence: {groupOrder: 2}, include: ['test/e2e/**/*.test.{ts,tsx}']}},
 		],
 	},

@@ -102,7 +102,8 @@ type Arm = {judge: 'single' | 'noise'; proposer: 'search' | 'random'};
 type Outcome = {keeps: number; falseKeeps: number; reached: number; runs: number; repeats: number; confirms: number};
 
 async function session(arm: Arm, seed: number, noise: number): Promise<Outcome> {
-	const rules = arm.judge === 'noise' ? {judge: 'noise', ...(confirmRuns === undefined ? {} : {confirm_runs: confirmRuns})} : {judge: 'single', baseline_runs: 1};
+	const rules: Record<string, string | number> =
+		arm.judge === 'noise' ? {judge: 'noise', ...(confirmRuns === undefined ? {} : {confirm_runs: confirmRuns})} : {judge: 'single', baseline_runs: 1};
 	const arena = makeSimArena({noise, seed, rules});
 	try {
 		const proposer = arm.proposer === 'search' ? new SearchProposer() : new RandomProposer(seed * 31 + 7);
