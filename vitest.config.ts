@@ -1,9 +1,10 @@
 import {defineConfig} from 'vitest/config';
 
-// Three suites: `unit` (no training, no tmux: under a minute), `integration`
+// Four suites: `unit` (no training, no tmux: under a minute), `integration`
 // (the real train.py on the CPU, the CLI as a process, the stand-in Ollama),
-// and `e2e` (the built app in tmux). `npm test` runs all three, one after
-// another (groupOrder), never side by side on two cores.
+// `e2e` (the built app in tmux) and `faults` (docs/FAULTS.md: the real loop
+// against hostile runs, kills, full disks, a network namespace). `npm test`
+// runs them one after another (groupOrder), never side by side on two cores.
 const shared = {
 	// Integration tests train a real model on the CPU; give them room.
 	testTimeout: 120_000,
@@ -33,6 +34,7 @@ export default defineConfig({
 				},
 			},
 			{test: {...shared, name: 'e2e', sequence: {groupOrder: 2}, include: ['test/e2e/**/*.test.{ts,tsx}']}},
+			{test: {...shared, name: 'faults', sequence: {groupOrder: 3}, include: ['test/faults/**/*.test.{ts,tsx}']}},
 		],
 	},
 });

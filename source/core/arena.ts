@@ -45,6 +45,7 @@ type Kind =
 	| {type: 'string'}
 	| {type: 'path'}
 	| {type: 'paths'}
+	| {type: 'hostpaths'}
 	| {type: 'number'; min: number; above: boolean}
 	| {type: 'int'; min: number}
 	| {type: 'ints'}
@@ -82,6 +83,16 @@ const fields: Record<string, Field> = {
 	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'the most re-runs a close call may take (the judge stops early when it can tell), a whole number from 1'},
 	gpus: {key: 'gpus', kind: {type: 'ints'}, describe: 'a list of GPU indices (as nvidia-smi numbers them), one worker each'},
 	metric_range: {key: 'metricRange', kind: {type: 'range'}, describe: 'the values the metric can take, `[low, high]` with low below high'},
+	sandbox: {
+		key: 'sandbox',
+		kind: {type: 'choice', values: ['auto', 'bwrap', 'off']},
+		describe: '`auto` (bubblewrap where it runs), `bwrap` (required) or `off`',
+	},
+	writable: {
+		key: 'writable',
+		kind: {type: 'hostpaths'},
+		describe: 'a list of paths a run may write besides its run folder: absolute, `~/...` or `$VAR/...` (e.g. [~/.cache/mydata])',
+	},
 };
 
 const frontMatterPattern = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
@@ -161,21 +172,27 @@ function readField(field: Field, node: Node | null, bad: () => never, line: numb
 	switch (kind.type) {
 		case 'string':
 			if (typeof scalar !== 'string' || scalar.trim() === '') bad();
-			return (scalar as string).trim();
+			return scalar.trim();
 		case 'path':
 			if (typeof scalar !== 'string' || scalar.trim() === '') bad();
-			return checkRelative((scalar as string).trim(), field.key, line);
+			return checkRelative(scalar.trim(), field.key, line);
 		case 'paths': {
 			const items = list();
 			if (items.length === 0 || items.some(v => typeof v !== 'string' || v.trim() === '')) bad();
 			return (items as string[]).map(v => checkRelative(v.trim(), field.key, line));
 		}
+		case 'hostpaths': {
+			// Outside the workspace on purpose (caches, data): a relative path would have no meaning in a worktree.
+			const items = isSeq(node) || scalar !== undefined ? list() : [];
+			if (items.some(v => typeof v !== 'string' || !/^(\/|~\/|~$|\$)/.test(v.trim()))) bad();
+			return (items as string[]).map(v => v.trim());
+		}
 		case 'number':
 			if (typeof scalar !== 'number' || !Number.isFinite(scalar) || scalar < kind.min || (kind.above && scalar <= kind.min)) bad();
-			return scalar as number;
+			return scalar;
 		case 'int':
 			if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < kind.min) bad();
-			return scalar as number;
+			return scalar;
 		case 'ints': {
 			const items = list();
 			if (items.length === 0 || items.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) bad();
@@ -183,7 +200,7 @@ function readField(field: Field, node: Node | null, bad: () => never, line: numb
 		}
 		case 'choice':
 			if (typeof scalar !== 'string' || !kind.values.includes(scalar)) bad();
-			return scalar as string as ArenaRules['direction'];
+			return scalar;
 		case 'range': {
 			const items = list();
 			if (items.length !== 2 || items.some(v => typeof v !== 'number' || Number.isNaN(v))) bad();

@@ -3,8 +3,9 @@ import {Run} from './runner.js';
 import type {Progress, Summary} from './types.js';
 
 // How an experiment's command gets run. The loop builds a RunSpec and hands
-// it to an executor; what runs it (a local process group today, a sandbox or
-// a Slurm job next) is a new file behind this seam, not a change to the loop.
+// it to an executor; what runs it (a local process group, the bubblewrap
+// sandbox in sandbox.ts, a Slurm job) is a file behind this seam, not a
+// change to the loop.
 
 export type RunSpec = {
 	argv: string[];
@@ -25,6 +26,8 @@ export type RunSpec = {
 	onSpawn?: (pid: number) => void;
 	/** Seconds between SIGTERM and SIGKILL when a run is ended. */
 	killGraceSeconds?: number;
+	/** Paths outside the run folder the run may write (program.md's `writable:`, unexpanded); only a sandbox enforces it. */
+	writable?: string[];
 };
 
 /** What a run came to, whatever ran it. */
@@ -45,6 +48,8 @@ export type RunResult = {
 	/** The last lines of output, for crash reports and the model. */
 	tail: string[];
 	pid: number | undefined;
+	/** Bytes of output the log could not hold (disk full); the tail and the summary were read from the stream all the same. */
+	unwritten?: number;
 };
 
 export interface RunHandle {
@@ -54,16 +59,17 @@ export interface RunHandle {
 }
 
 export interface Executor {
-	/** Shown in summary.json and on screen, e.g. `local`. */
+	/** Shown in summary.json and on screen: `local`, `bwrap` (sandbox.ts), `slurm`. */
 	readonly name: string;
 	start(spec: RunSpec): RunHandle;
 }
 
-/** The command as a local process group on this machine. */
+/** The command as a local process group on this machine; its tree is found by its marker (runner.ts). */
 export const localExecutor: Executor = {
 	name: 'local',
 	start(spec) {
 		return new Run({
+			runDir: spec.runDir,
 			argv: spec.argv,
 			cwd: spec.cwd,
 			env: spec.env,

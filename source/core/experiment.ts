@@ -1,5 +1,6 @@
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
+import {waitForSpace, writeWhenSpace} from './disk.js';
 import type {LoopEvent} from './events.js';
 import type {Executor, RunHandle, RunResult} from './executor.js';
 import {writeFileAtomic} from './fsutil.js';
@@ -15,7 +16,8 @@ import type {ArenaRules, Edit} from './types.js';
 // top of the best, in the worker's own worktree), claim the run folder, run,
 // read what it printed. Judging and recording the experiment (which may take
 // several runs) is measure.ts's. Each step leaves a sign on disk that a
-// restart can finish from (recovery.ts).
+// restart can finish from (recovery.ts). A run starts only with room on the
+// disk, and a result it measured is held until it can be written (disk.ts).
 
 export type RunDeps = {
 	session: Session;
@@ -24,6 +26,8 @@ export type RunDeps = {
 	env: Record<string, string> | undefined;
 	killGraceSeconds: number | undefined;
 	python: string | undefined;
+	/** How the loop is stopping, if it is: a run waiting for disk space gives up then (interrupt, now) or does not start (any). */
+	stopping?: () => 'finish' | 'now' | 'interrupt' | undefined;
 };
 
 /** A worker: its name, its checkout, how it runs a command, and what it runs now. */
@@ -92,7 +96,12 @@ export async function commitProposal(
 export function claimFolder(session: Session, plan: RunPlan, rules: ArenaRules, worker: WorkerContext): RunFolder {
 	const short = plan.commit.slice(0, 7);
 	const dir = path.join(session.runsDir, runFolderName(plan.n, short));
-	mkdirSync(dir);
+	try {
+		mkdirSync(dir);
+	} catch (error) {
+		// A folder with no summary yet is this claim's own, begun before the disk filled: finish it.
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || existsSync(path.join(dir, 'summary.json'))) throw error;
+	}
 	writeFileAtomic(path.join(dir, 'diff.patch'), plan.diff);
 	writeRunSummary(dir, {
 		...baseSummary(plan, rules, worker),
@@ -120,6 +129,7 @@ function baseSummary(plan: RunPlan, rules: ArenaRules, worker: WorkerContext): R
 		budget_seconds: rules.budgetSeconds,
 		timeout_seconds: rules.timeoutSeconds,
 		worker: worker.name,
+		executor: worker.executor.name,
 		...(plan.interrupted ? {interrupted: plan.interrupted} : {}),
 	};
 }
@@ -139,8 +149,16 @@ export async function runPlan(
 	interrupted: () => boolean,
 ): Promise<RunOutcome | undefined> {
 	const {checkout} = worker;
+	const stopping = deps.stopping ?? (() => (interrupted() ? 'interrupt' : undefined));
+	const room = {emit: deps.emit, stopped: () => stopping() !== undefined || interrupted()};
+	// No new run on a full disk: it would fail for want of room, and its result could not be kept.
+	if (!(await waitForSpace([deps.session.runsDir, deps.session.repo], room))) return undefined;
 	await checkout.worktree.checkout(plan.commit);
-	const folder = claimFolder(deps.session, plan, rules, worker);
+	const leftBefore = new Set(await checkout.worktree.untrackedFiles());
+	let claimed: RunFolder | undefined;
+	if (!(await writeWhenSpace(() => (claimed = claimFolder(deps.session, plan, rules, worker)), deps.session.runsDir, room)))
+		return undefined;
+	const folder = claimed!;
 	const short = plan.commit.slice(0, 7);
 	const startedAt = Date.now();
 	deps.emit({
@@ -172,6 +190,7 @@ export async function runPlan(
 		worktree: checkout.worktree.dir,
 		logPath: path.join(folder.dir, 'run.log'),
 		timeoutSeconds: rules.timeoutSeconds,
+		...(rules.writable ? {writable: rules.writable} : {}),
 		onSpawn: pid => updateRunSummary(folder.dir, {n: plan.n, commit: short, description: plan.description}, {pid}),
 		onLine: line => deps.emit({type: 'log', n: plan.n, text: line.text, partial: line.partial, worker: worker.name}),
 		onProgress: progress => deps.emit({type: 'progress', n: plan.n, ...progress, worker: worker.name}),
@@ -182,29 +201,58 @@ export async function runPlan(
 	// The loop is being interrupted (SIGTERM, SIGHUP): no result; the summary stays `running` so a restart runs it again.
 	if (interrupted()) return undefined;
 	let reading = readRun(result, rules);
+	// The next runs must read the code as committed: a run that changed it (unsandboxed) is a crash, and it is put back.
 	const touched = await checkout.worktree.changedFiles();
-	if (touched.length > 0) {
-		await checkout.worktree.resetHard('HEAD');
-		reading = {ok: false, reason: `the run changed files it may not (${touched.join(', ')}); they were put back`};
+	const added = (await checkout.worktree.untrackedFiles()).filter(f => !leftBefore.has(f));
+	if (touched.length > 0) await checkout.worktree.resetHard('HEAD');
+	if (added.length > 0) checkout.worktree.removeFiles(added);
+	if (touched.length > 0 || added.length > 0) {
+		const what = [
+			...(touched.length > 0 ? [`changed ${touched.join(', ')}`] : []),
+			...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
+		].join(' and ');
+		reading = {
+			ok: false,
+			reason: `the run ${what} in its worktree, which it may not (a run writes in $NIGHTSHIFT_RUN_DIR); they were put back`,
+		};
 	}
 	const seconds = (Date.now() - startedAt) / 1000;
-	updateRunSummary(
-		folder.dir,
-		{n: plan.n, commit: short, description: plan.description},
-		{
-			status: 'measured',
-			run_metric: reading.ok ? reading.metric : null,
-			memory_gb: reading.ok ? Number(reading.memoryGb.toFixed(3)) : 0,
-			...(reading.ok ? {} : {reason: reading.reason}),
-			summary: result.summary ?? {},
-			exit_code: result.exitCode ?? null,
-			signal: result.signal ?? null,
-			killed: result.killed ?? null,
-			seconds: Number(result.seconds.toFixed(3)),
-			started_at: new Date(startedAt).toISOString(),
-			ended_at: new Date().toISOString(),
-			...(deps.python ? {python: deps.python} : {}),
-		},
-	);
+	// The result is measured: held until the disk has room for it, never lost to a full one.
+	const measured = (): unknown =>
+		updateRunSummary(
+			folder.dir,
+			{n: plan.n, commit: short, description: plan.description},
+			{
+				status: 'measured',
+				run_metric: reading.ok ? reading.metric : null,
+				memory_gb: reading.ok ? Number(reading.memoryGb.toFixed(3)) : 0,
+				...(reading.ok ? {} : {reason: reading.reason}),
+				summary: result.summary ?? {},
+				exit_code: result.exitCode ?? null,
+				signal: result.signal ?? null,
+				killed: result.killed ?? null,
+				seconds: Number(result.seconds.toFixed(3)),
+				started_at: new Date(startedAt).toISOString(),
+				ended_at: new Date().toISOString(),
+				...(deps.python ? {python: deps.python} : {}),
+			},
+		);
+	const kept = await writeWhenSpace(measured, path.join(folder.dir, 'summary.json'), {
+		emit: deps.emit,
+		stopped: () => interrupted() || stopping() === 'now',
+		holding: `Experiment ${plan.n}'s result is held and recorded once it fits`,
+	});
+	if (!kept) return undefined;
+	if (result.unwritten) {
+		// The log lost its copy to the full disk: what the run printed last (its summary) goes in now that there is room.
+		try {
+			appendFileSync(
+				path.join(folder.dir, 'run.log'),
+				`\nnightshift: the disk was full: ${result.unwritten} bytes of output are missing above; the last lines were:\n${result.tail.join('\n')}\n`,
+			);
+		} catch {
+			// Still no room: summary.json has the result.
+		}
+	}
 	return {folder, result, reading, seconds};
 }

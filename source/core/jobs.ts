@@ -210,6 +210,7 @@ export class Jobs {
 			env: deps.env,
 			killGraceSeconds: deps.killGraceSeconds,
 			python: deps.python,
+			stopping: deps.stopping,
 		};
 	}
 

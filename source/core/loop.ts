@@ -25,6 +25,9 @@ import type {Edit} from './types.js';
 import {memoryOf} from './memory.js';
 import type {NoiseRule} from './noise.js';
 import {Overrides} from './overrides.js';
+import {classifyDiskError, waitForSpace} from './disk.js';
+import {chooseExecutor, type ExecutorChoice, type SandboxMode} from './sandbox.js';
+import {onGitNotice} from './workspace.js';
 
 export type LoopOptions = {
 	/** The folder with program.md (inside a git repository). */
@@ -45,8 +48,10 @@ export type LoopOptions = {
 	/** Workers that run experiments side by side: one per GPU listed, or this many without GPUs. Default one. */
 	workers?: number;
 	gpus?: number[];
-	/** How runs are run; a local process group by default. One per worker, or one for all. */
+	/** How runs are run; the sandbox (sandbox.ts) by default. One per worker, or one for all. */
 	executor?: Executor | ((worker: {name: string; gpu?: number}) => Executor);
+	/** The sandbox, when no executor is given (--sandbox; wins over program.md's `sandbox:`); default auto. */
+	sandbox?: SandboxMode;
 	/** Proposals kept prepared ahead (at least one per worker); default 2. */
 	queueDepth?: number;
 	/** The hardware, as proposers are told. */
@@ -90,6 +95,7 @@ export class Loop implements LoopControl {
 	private quitting: 'finish' | 'now' | 'interrupt' | undefined;
 	private wakers: Array<() => void> = [];
 	private finished: Promise<void> | undefined;
+	private stopGitNotices: (() => void) | undefined;
 
 	constructor(private readonly options: LoopOptions) {}
 
@@ -138,6 +144,10 @@ export class Loop implements LoopControl {
 		this.arena = new ArenaWatch(options.workspace, options.budgetSeconds);
 		let rules = this.arena.rules();
 		checkRunCommand(rules, options.workspace, options.python);
+		// faults: the sandbox is chosen (or refused: SandboxError) before anything is opened.
+		const sandbox: ExecutorChoice | undefined = options.executor ? undefined : chooseExecutor(options.sandbox ?? rules.sandbox ?? 'auto');
+		this.stopGitNotices?.();
+		this.stopGitNotices = onGitNotice(text => this.message('warn', text));
 		this.session = await openSession({workspace: options.workspace, runsDir: this.runsDir, tag: options.tag, editable: rules.editable});
 		const {session} = this;
 		this.overrides = new Overrides(session.runsDir);
@@ -157,7 +167,8 @@ export class Loop implements LoopControl {
 		this.workers = [];
 		for (const spec of specs) {
 			const checkout = await openCheckout(session, spec.name, this.ledger.bestCommit);
-			const executor = typeof options.executor === 'function' ? options.executor(spec) : (options.executor ?? localExecutor);
+			const executor =
+				typeof options.executor === 'function' ? options.executor(spec) : (options.executor ?? sandbox?.executor ?? localExecutor);
 			this.workers.push({
 				name: spec.name,
 				...(spec.gpu === undefined ? {} : {gpu: spec.gpu}),
@@ -239,6 +250,7 @@ export class Loop implements LoopControl {
 			workers: specs,
 			executor: this.workers[0]!.executor.name,
 		});
+		if (sandbox?.note) this.message(sandbox.note.level, sandbox.note.text);
 		for (const note of recovery.notes) this.message('warn', note);
 		if (this.notes.all.length > 0) this.emit({type: 'notes', notes: this.notes.all});
 		for (const record of this.ledger.records) {
@@ -294,7 +306,7 @@ export class Loop implements LoopControl {
 			await Promise.all(this.workers.map(w => this.work(w)));
 		} catch (error) {
 			failure = error;
-			this.message('error', `the loop stopped: ${(error as Error).message}`);
+			this.message('error', `the loop stopped: ${classifyDiskError(error)?.message ?? (error as Error).message}`);
 		} finally {
 			this.quitting ??= 'finish';
 			this.queue.stop();
@@ -302,6 +314,7 @@ export class Loop implements LoopControl {
 			this.chat.close();
 			for (const stop of stops) stop();
 			await this.lock.idle();
+			this.stopGitNotices?.();
 			const why = this.jobs.halted ?? (this.limitReached() ? 'reached the experiment limit' : 'stopped');
 			this.emit({type: 'state', state: 'done', detail: why});
 		}
@@ -319,6 +332,8 @@ export class Loop implements LoopControl {
 				continue;
 			}
 			saidPaused = false;
+			// faults: no new work on a full disk (disk.ts): wait, saying so, until there is room.
+			if (!(await waitForSpace([this.runsDir, this.session.repo], {emit: this.emit, stopped: () => this.quitting !== undefined}))) continue;
 			this.reloadArena();
 			const job = await this.next();
 			if (!job) continue;
@@ -529,7 +544,9 @@ export class Loop implements LoopControl {
 		const proposer = this.options.proposer;
 		const rules = this.arena.rules();
 		const history = memoryOf(this.session.runsDir, this.ledger.records);
-		const text = proposer.describeMemory ? proposer.describeMemory(history, rules) : `${history.length} experiments decided; the ${proposer.name} proposer keeps no digest`;
+		const text = proposer.describeMemory
+			? proposer.describeMemory(history, rules)
+			: `${history.length} experiments decided; the ${proposer.name} proposer keeps no digest`;
 		this.emit({type: 'show', title: 'memory', text});
 	}
 

@@ -61,6 +61,8 @@ export type RunSummary = {
 	ended_at?: string;
 	decided_at?: string;
 	worker?: string;
+	/** What ran it: `bwrap` (the sandbox), `local`, `slurm`. */
+	executor?: string;
 	python?: string;
 	overruled?: {from: Status; to: Status; at: string};
 };

@@ -1,9 +1,18 @@
-import {closeSync, openSync, readFileSync, writeSync} from 'node:fs';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {closeSync, openSync, readFileSync, readdirSync, writeSync} from 'node:fs';
 import {StringDecoder} from 'node:string_decoder';
-import {exec} from './exec.js';
 import {OutputParser, type OutputLine} from './output.js';
 import type {RunResult} from './executor.js';
 import type {Progress} from './types.js';
+
+// One experiment's process on this machine. The code it runs was written by
+// a model, unattended, so nothing it does may hold the loop: a child that
+// escapes the process group (setsid, a double fork) is still found, by the
+// marker every process of the run inherits (NIGHTSHIFT_RUN_DIR in its
+// environment), and killed with the rest; and once the command itself has
+// exited, a pipe some escaped child still holds open is closed after a short
+// drain instead of being waited on. Node's own spawn, not execa: the loop
+// needs to end the run when the leader exits, not when every stream closes.
 
 export type RunOptions = {
 	argv: string[];
@@ -14,13 +23,27 @@ export type RunOptions = {
 	logPath: string;
 	onLine: (line: OutputLine) => void;
 	onProgress: (progress: Progress) => void;
-	/** Seconds between SIGTERM to the process group and SIGKILL. */
+	/** Seconds between SIGTERM to the run's processes and SIGKILL. */
 	killGraceSeconds?: number;
 	/** Told the process group's id once it exists, so a restart can end a run its killed parent left behind. */
 	onSpawn?: (pid: number) => void;
+	/**
+	 * The run's folder: set as NIGHTSHIFT_RUN_DIR in its environment, the
+	 * marker by which every process it starts is found again.
+	 */
+	runDir?: string;
+	/**
+	 * `sandbox`: the leader is a sandbox (bwrap) whose end takes everything
+	 * inside with it; SIGTERM goes to the processes inside first, so they get
+	 * their grace, and the leader is killed after it.
+	 */
+	leader?: 'command' | 'sandbox';
+	/** Milliseconds the output may stay open after the leader exited (a child that escaped and kept it). */
+	drainMs?: number;
 };
 
 const tailLines = 60;
+const defaultDrainMs = 1000;
 
 /** Signals a whole process group; a group already gone is not an error. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -31,16 +54,54 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 	}
 }
 
+/** Every live process (but this one) whose environment carries the run's marker: the run's whole tree, escaped children included. */
+export function markedProcesses(runDir: string): number[] {
+	const marker = `NIGHTSHIFT_RUN_DIR=${runDir}`;
+	const pids: number[] = [];
+	let entries: string[];
+	try {
+		entries = readdirSync('/proc');
+	} catch {
+		return pids;
+	}
+	for (const entry of entries) {
+		if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+		try {
+			if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(marker)) pids.push(Number(entry));
+		} catch {
+			// Gone meanwhile, or not ours to read.
+		}
+	}
+	return pids;
+}
+
+/** Signals every process of the run, by its marker; returns how many there were. */
+export function killMarked(runDir: string, signal: NodeJS.Signals, spare?: number): number {
+	let n = 0;
+	for (const pid of markedProcesses(runDir)) {
+		if (pid === spare) continue;
+		try {
+			process.kill(pid, signal);
+			n++;
+		} catch {
+			// Gone meanwhile.
+		}
+	}
+	return n;
+}
+
 /**
- * One experiment's process: its own process group (so a timeout or /stop
- * kills everything it started), output streamed line by line and written to
- * the log at once.
+ * One experiment's process: its own process group, output streamed line by
+ * line and written to the log at once. A timeout or /stop ends every process
+ * of the run (SIGTERM, then SIGKILL after the grace); so does the leader's
+ * exit, so nothing it forked survives it.
  */
 export class Run {
 	readonly done: Promise<RunResult>;
 	private stopReason: RunResult['killed'];
-	private killTimers: NodeJS.Timeout[] = [];
+	private timers: NodeJS.Timeout[] = [];
 	private pid: number | undefined;
+	private exited = false;
 
 	constructor(private readonly options: RunOptions) {
 		this.done = this.start();
@@ -51,19 +112,27 @@ export class Run {
 		this.terminate('stop');
 	}
 
-	private terminate(reason: 'timeout' | 'stop'): void {
-		if (this.pid === undefined || this.stopReason) return;
-		this.stopReason = reason;
+	private killAll(signal: NodeJS.Signals): void {
+		const {runDir, leader = 'command'} = this.options;
 		const pid = this.pid;
-		killGroup(pid, 'SIGTERM');
-		const grace = (this.options.killGraceSeconds ?? 5) * 1000;
-		this.killTimers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), grace));
+		if (pid === undefined) return;
+		// A sandbox leader killed first would take its processes down without their grace.
+		const spareLeader = signal === 'SIGTERM' && leader === 'sandbox';
+		if (!spareLeader) killGroup(pid, signal);
+		if (runDir !== undefined) killMarked(runDir, signal, spareLeader ? pid : undefined);
 	}
 
-	private async start(): Promise<RunResult> {
-		const {argv, cwd, env, timeoutSeconds, logPath, onLine, onProgress} = this.options;
+	private terminate(reason: 'timeout' | 'stop'): void {
+		if (this.pid === undefined || this.stopReason || this.exited) return;
+		this.stopReason = reason;
+		this.killAll('SIGTERM');
+		const grace = (this.options.killGraceSeconds ?? 5) * 1000;
+		this.timers.push(setTimeout(() => this.killAll('SIGKILL'), grace));
+	}
+
+	private start(): Promise<RunResult> {
+		const {argv, cwd, env, timeoutSeconds, logPath, onLine, onProgress, runDir} = this.options;
 		const started = performance.now();
-		const fd = openSync(logPath, 'a');
 		const tail: string[] = [];
 		const parser = new OutputParser({
 			progress: onProgress,
@@ -75,85 +144,128 @@ export class Run {
 				onLine(line);
 			},
 		});
-		const [file, ...args] = argv;
-		let spawnError: string | undefined;
-		let exitCode: number | undefined;
-		let signal: string | undefined;
-		const subprocess = exec(file!, args, {
-			cwd,
-			env,
-			extendEnv: true,
-			detached: true,
-			stdin: 'ignore',
-			all: true,
-			buffer: false,
-			reject: false,
-			stripFinalNewline: false,
-		});
-		this.pid = subprocess.pid;
-		if (this.pid !== undefined) this.options.onSpawn?.(this.pid);
-		const timer = setTimeout(() => this.terminate('timeout'), timeoutSeconds * 1000);
-		// The leader may exit while children it forked still hold the pipe: end them too.
-		subprocess.nodeChildProcess.on('exit', () => {
-			if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
-		});
-		const decoder = new StringDecoder('utf8');
-		subprocess.all?.on('data', (chunk: Buffer) => {
-			writeSync(fd, chunk);
-			parser.feed(decoder.write(chunk));
-		});
-		const result = await subprocess;
-		parser.feed(decoder.end());
-		parser.end();
-		clearTimeout(timer);
-		for (const t of this.killTimers) clearTimeout(t);
-		if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
-		if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-			const cause = result.cause as NodeJS.ErrnoException | undefined;
-			spawnError =
-				cause?.code === 'ENOENT'
-					? `cannot run \`${file}\`: command not found (or ${cwd} does not exist)`
-					: `cannot run \`${file}\`: ${cause?.message ?? result.shortMessage}`;
-			writeSync(fd, `nightshift: ${spawnError}\n`);
-		} else {
-			exitCode = result.exitCode;
-			signal = result.signal;
+		// The log is a copy: a full disk loses the copy (and says so at its end), never the run or its result.
+		let fd: number | undefined;
+		let unwritten = 0;
+		try {
+			fd = openSync(logPath, 'a');
+		} catch {
+			fd = undefined;
 		}
-		if (this.stopReason) {
-			writeSync(
-				fd,
-				`\nnightshift: ${this.stopReason === 'timeout' ? `killed after the ${timeoutSeconds} s timeout` : 'stopped by the user'}\n`,
-			);
-		}
-		closeSync(fd);
-		return {
-			exitCode,
-			signal,
-			killed: this.stopReason,
-			spawnError,
-			summary: parser.summary.summary,
-			conflicts: parser.summary.allConflicts(),
-			...(parser.nonFiniteLoss ? {nonFiniteLoss: parser.nonFiniteLoss} : {}),
-			failed: parser.summary.failed,
-			seconds: (performance.now() - started) / 1000,
-			tail,
-			pid: this.pid,
+		const log = (data: Buffer | string): void => {
+			const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+			if (fd === undefined) {
+				unwritten += bytes.length;
+				return;
+			}
+			try {
+				writeSync(fd, bytes);
+			} catch {
+				unwritten += bytes.length;
+			}
 		};
+		const [file, ...args] = argv;
+		return new Promise<RunResult>(resolve => {
+			let spawnError: string | undefined;
+			let exitCode: number | undefined;
+			let signal: string | undefined;
+			let finished = false;
+			let child: ChildProcess | undefined;
+			const decoders = {out: new StringDecoder('utf8'), err: new StringDecoder('utf8')};
+			const finish = (): void => {
+				if (finished) return;
+				finished = true;
+				for (const t of this.timers) clearTimeout(t);
+				child?.stdout?.destroy();
+				child?.stderr?.destroy();
+				parser.feed(decoders.out.end() + decoders.err.end());
+				parser.end();
+				if (spawnError) log(`nightshift: ${spawnError}\n`);
+				if (this.stopReason) {
+					log(`\nnightshift: ${this.stopReason === 'timeout' ? `killed after the ${timeoutSeconds} s timeout` : 'stopped by the user'}\n`);
+				}
+				if (unwritten > 0) log(`\nnightshift: ${unwritten} bytes of output could not be written to this log (disk full)\n`);
+				if (fd !== undefined) closeSync(fd);
+				resolve({
+					exitCode,
+					signal,
+					killed: this.stopReason,
+					spawnError,
+					summary: parser.summary.summary,
+					conflicts: parser.summary.allConflicts(),
+					...(parser.nonFiniteLoss ? {nonFiniteLoss: parser.nonFiniteLoss} : {}),
+					failed: parser.summary.failed,
+					seconds: (performance.now() - started) / 1000,
+					tail,
+					pid: this.pid,
+					...(unwritten > 0 ? {unwritten} : {}),
+				});
+			};
+			const cannotRun = (error: NodeJS.ErrnoException): void => {
+				spawnError =
+					error.code === 'ENOENT'
+						? `cannot run \`${file}\`: command not found (or ${cwd} does not exist)`
+						: `cannot run \`${file}\`: ${error.message}`;
+				finish();
+			};
+			try {
+				child = spawn(file!, args, {
+					cwd,
+					env: {...process.env, ...env, ...(runDir === undefined ? {} : {NIGHTSHIFT_RUN_DIR: runDir})},
+					detached: true,
+					stdio: ['ignore', 'pipe', 'pipe'],
+				});
+			} catch (error) {
+				cannotRun(error as NodeJS.ErrnoException);
+				return;
+			}
+			child.on('error', error => {
+				if (child?.pid === undefined) cannotRun(error);
+			});
+			this.pid = child.pid;
+			if (this.pid === undefined) return;
+			try {
+				this.options.onSpawn?.(this.pid);
+			} catch {
+				// Only a restart's clean-up reads it (and finds the run by its marker anyway): the run goes on.
+			}
+			this.timers.push(setTimeout(() => this.terminate('timeout'), timeoutSeconds * 1000));
+			const feed = (decoder: StringDecoder) => (chunk: Buffer) => {
+				log(chunk);
+				parser.feed(decoder.write(chunk));
+			};
+			child.stdout!.on('data', feed(decoders.out));
+			child.stderr!.on('data', feed(decoders.err));
+			child.on('exit', (code, sig) => {
+				this.exited = true;
+				exitCode = code ?? undefined;
+				signal = sig ?? undefined;
+				for (const t of this.timers) clearTimeout(t);
+				// Whatever the leader started dies with it; a pipe an unmarked escapee still holds is not waited on past the drain.
+				this.killAll('SIGKILL');
+				this.timers.push(setTimeout(finish, this.options.drainMs ?? defaultDrainMs));
+			});
+			child.on('close', finish);
+		});
 	}
 }
 
 /**
  * Ends a run left behind by a loop that was killed (kill -9 leaves its
  * detached child training). The pid is trusted only if that process carries
- * the run's own marker in its environment: a reused pid is left alone.
+ * the run's own marker in its environment: a reused pid is left alone. Any
+ * other process with the marker (a child that escaped the group) goes too.
  */
 export function killLeftover(pid: number, runDir: string): boolean {
+	let ended = false;
 	try {
-		const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-		if (!environ.includes(`NIGHTSHIFT_RUN_DIR=${runDir}`)) return false;
+		const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+		if (environ.includes(`NIGHTSHIFT_RUN_DIR=${runDir}`)) {
+			killGroup(pid, 'SIGKILL');
+			ended = true;
+		}
 	} catch {
-		return false;
+		// Gone: only escaped children may be left.
 	}
-	killGroup(pid, 'SIGKILL');
-	return true;
+	return killMarked(runDir, 'SIGKILL') > 0 || ended;
 }

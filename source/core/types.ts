@@ -31,6 +31,10 @@ export type ArenaRules = {
 	metricRange?: [number, number];
 	/** GPUs to run on, one worker each (nvidia-smi's indices). */
 	gpus?: number[];
+	/** Where experiments run: `auto` (bubblewrap where it runs, else unconfined with a warning), `bwrap` (required), `off`. */
+	sandbox?: 'auto' | 'bwrap' | 'off';
+	/** Paths outside its run folder a sandboxed run may write (caches, data): absolute, `~/...` or `$VAR/...`; unset: sandbox.ts's defaultWritable. */
+	writable?: string[];
 };
 
 /** A verdict, or `rerun`: one more run of an experiment already judged (a confirmation, or the best re-measured at a new budget). */

@@ -1,9 +1,13 @@
-import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {exec} from './exec.js';
 
 // Git: the session lives on its own branch in its own worktree, so the
-// user's checkout is never touched.
+// user's checkout is never touched. A git process killed mid-command (with
+// the loop, by kill -9) leaves its lock file (index.lock, a ref's .lock),
+// and every later git command in that worktree fails on it: git() removes
+// such a lock when no git process is at work there, says so, and tries once
+// more.
 
 export class GitError extends Error {
 	override name = 'GitError';
@@ -12,19 +16,102 @@ export class GitError extends Error {
 /** Flags that keep a user's git config from stalling an unattended loop (signing prompts, hooks). */
 const quiet = ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
 
+const noticeListeners = new Set<(text: string) => void>();
+
+/** Hears what git() did on its own (a stale lock removed); the loop passes it on as a message. */
+export function onGitNotice(listener: (text: string) => void): () => void {
+	noticeListeners.add(listener);
+	return () => noticeListeners.delete(listener);
+}
+
+function notice(text: string): void {
+	if (noticeListeners.size === 0) process.stderr.write(`nightshift: ${text}\n`);
+	for (const listener of noticeListeners) listener(text);
+}
+
 export async function git(cwd: string, args: string[], input?: string, raw = false): Promise<string> {
-	const result = await exec('git', [...quiet, ...args], {
-		cwd,
-		reject: false,
-		stripFinalNewline: !raw,
-		...(input === undefined ? {stdin: 'ignore' as const} : {input}),
-		env: {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C'},
-	});
-	if (result.exitCode !== 0) {
+	for (let attempt = 0; ; attempt++) {
+		const result = await exec('git', [...quiet, ...args], {
+			cwd,
+			reject: false,
+			stripFinalNewline: !raw,
+			...(input === undefined ? {stdin: 'ignore' as const} : {input}),
+			env: {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C'},
+		});
+		if (result.exitCode === 0) return String(result.stdout);
 		const cause = (result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'git is not installed' : '';
-		throw new GitError(`git ${args.join(' ')}: ${cause || String(result.stderr).trim() || `exit ${result.exitCode}`}`);
+		const said = String(result.stderr).trim();
+		const lock = /Unable to create '([^']+\.lock)': File exists/.exec(said)?.[1];
+		if (lock && attempt === 0) {
+			// A git of our own reading there (git show) ends in a moment: look again before calling it busy.
+			let busy = liveGitIn(lockScope(lock));
+			for (let look = 0; busy.length > 0 && look < 3; look++) {
+				await new Promise(resolve => setTimeout(resolve, 300));
+				busy = liveGitIn(lockScope(lock));
+			}
+			if (busy.length === 0) {
+				rmSync(lock, {force: true});
+				notice(`removed a stale git lock, ${lock} (left by a git process that was killed; no git process is at work there)`);
+				continue;
+			}
+			throw new GitError(
+				`git ${args.join(' ')}: ${lock} exists and git (pid ${busy.join(', ')}) is at work there; let it finish, or end it, and start again`,
+			);
+		}
+		throw new GitError(`git ${args.join(' ')}: ${cause || (lock ? (said.split('\n')[0] ?? said) : said) || `exit ${result.exitCode}`}`);
 	}
-	return String(result.stdout);
+}
+
+/** Where a git process would be at work to hold this lock: the worktree of an index.lock, else the whole repository. */
+export function lockScope(lock: string): string[] {
+	const dir = path.dirname(lock);
+	const read = (file: string): string | undefined => {
+		try {
+			return readFileSync(file, 'utf8').trim();
+		} catch {
+			return undefined;
+		}
+	};
+	const worktreeOf = (gitDir: string): string | undefined => {
+		const pointer = read(path.join(gitDir, 'gitdir'));
+		return pointer === undefined ? undefined : path.dirname(path.resolve(gitDir, pointer));
+	};
+	if (path.basename(lock) === 'index.lock') {
+		const worktree = worktreeOf(dir);
+		return worktree ? [worktree, dir] : [path.dirname(dir), dir];
+	}
+	let common = dir;
+	while (!(existsSync(path.join(common, 'objects')) && existsSync(path.join(common, 'refs'))) && path.dirname(common) !== common) {
+		common = path.dirname(common);
+	}
+	const scope = [common, path.dirname(common)];
+	try {
+		for (const name of readdirSync(path.join(common, 'worktrees'))) {
+			const worktree = worktreeOf(path.join(common, 'worktrees', name));
+			if (worktree) scope.push(worktree);
+		}
+	} catch {
+		// No linked worktrees.
+	}
+	return scope;
+}
+
+/** Live git processes whose working directory is inside one of `dirs`. */
+export function liveGitIn(dirs: readonly string[]): number[] {
+	const pids: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			if (!readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('git')) continue;
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue;
+			const cwd = readlinkSync(`/proc/${entry}/cwd`);
+			if (dirs.some(d => cwd === d || cwd.startsWith(d + path.sep))) pids.push(Number(entry));
+		} catch {
+			// Gone meanwhile, or not ours to read.
+		}
+	}
+	return pids;
 }
 
 /** The repository's top level, or undefined when dir is not inside one. */
@@ -152,6 +239,23 @@ export class Worktree {
 			.split('\0')
 			.filter(Boolean)
 			.map(entry => entry.slice(3));
+	}
+
+	/** Files in the worktree that git does not track and .gitignore does not cover (a run that wrote into its own code). */
+	async untrackedFiles(): Promise<string[]> {
+		const out = await git(this.dir, ['status', '--porcelain', '-z', '--untracked-files=all']);
+		return out
+			.split('\0')
+			.filter(entry => entry.startsWith('?? '))
+			.map(entry => entry.slice(3));
+	}
+
+	/** Removes untracked files (paths relative to the worktree, from untrackedFiles()). */
+	removeFiles(files: readonly string[]): void {
+		for (const file of files) {
+			const target = path.resolve(this.dir, file);
+			if (target.startsWith(this.dir + path.sep)) rmSync(target, {force: true, recursive: true});
+		}
 	}
 
 	async head(): Promise<string> {

@@ -102,7 +102,8 @@ describe('nightshift run, headless', () => {
 
 	it('resumes after kill -9 mid-run: nothing lost, the orphaned run ended, git and results.tsv agree', async () => {
 		// Only experiment 2's first attempt is slow (while a marker file exists): it is the one killed mid-run.
-		arena = makeFakeArena(fakeProgram, fakeTrain);
+		// Unsandboxed, so the run outlives the killed loop (a sandboxed one dies with it: test/faults/processes.test.ts).
+		arena = makeFakeArena(fakeProgram.replace(/^---\n/, '---\nsandbox: off\n'), fakeTrain);
 		const marker = path.join(arena.dir, 'slow-marker');
 		writeFileSync(marker, '');
 		writeFileSync(

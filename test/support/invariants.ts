@@ -36,12 +36,29 @@ export function sessionProcesses(runs: string): number[] {
 	return pids;
 }
 
+/** Files a failed write could leave: fsutil's temp files (`.name.pid.time.tmp`), anywhere under runs/ but the worktrees. */
+export function tempFiles(runs: string): string[] {
+	const found: string[] = [];
+	const walk = (dir: string): void => {
+		for (const entry of readdirSync(dir, {withFileTypes: true})) {
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory() && entry.name !== 'worktrees') walk(full);
+			else if (entry.isFile() && /^\..*\.tmp$/.test(entry.name)) found.push(full);
+		}
+	};
+	if (existsSync(runs)) walk(runs);
+	return found;
+}
+
 /**
  * Every results row well-formed; the kept rows match the branch's commits one
  * to one (the branch is the baseline plus the keeps, in order); one run folder
- * per row; no process of the session left.
+ * per row (as many rows of a commit as folders of it, one folder a number); no
+ * process of the session left; no temp file left by a failed write; every
+ * worktree as committed (a run changed nothing there, or it was put back); no
+ * lock held by a process that is gone.
  */
-export function checkInvariants(workspace: string, options: {runs?: string; processes?: boolean} = {}): string[][] {
+export function checkInvariants(workspace: string, options: {runs?: string; processes?: boolean; worktrees?: boolean} = {}): string[][] {
 	const runs = options.runs ?? path.join(workspace, 'runs');
 	const rows = resultRows(runs);
 	for (const row of rows) {
@@ -50,7 +67,10 @@ export function checkInvariants(workspace: string, options: {runs?: string; proc
 		expect(Number.isFinite(Number(row[1]))).toBe(true);
 		expect(row[1]).toMatch(/^-?\d+\.\d{6}$/);
 		expect(statuses.has(row[3]!)).toBe(true);
-		expect(row[4]).not.toMatch(/[\u0000-\u001f\u007f]/);
+		expect(
+			[...row[4]!].filter(c => c < ' ' || c === '\u007f'),
+			'no control byte in a description',
+		).toEqual([]);
 	}
 	const session = JSON.parse(readFileSync(path.join(runs, 'session.json'), 'utf8')) as {branch: string; base: string};
 	const onBranch = git(workspace, 'rev-list', '--reverse', `${session.base}..${session.branch}`)
@@ -71,6 +91,24 @@ export function checkInvariants(workspace: string, options: {runs?: string; proc
 			expect(existsSync(path.join(runs, folder, file)), `${folder}/${file}`).toBe(true);
 		const summary = JSON.parse(readFileSync(path.join(runs, folder, 'summary.json'), 'utf8')) as {status: string};
 		expect(statuses.has(summary.status), `${folder} is decided (${summary.status})`).toBe(true);
+	}
+	const numbers = folders.map(f => Number(f.split('-')[0]));
+	expect(new Set(numbers).size, 'one run folder a number').toBe(numbers.length);
+	const foldersOf = new Map<string, number>();
+	for (const folder of folders) foldersOf.set(folder.split('-')[1]!, (foldersOf.get(folder.split('-')[1]!) ?? 0) + 1);
+	expect(Object.fromEntries(byCommit), 'as many rows of a commit as run folders of it').toEqual(Object.fromEntries(foldersOf));
+	expect(tempFiles(runs), 'no temp file left').toEqual([]);
+	const worktrees = path.join(runs, 'worktrees');
+	if (options.worktrees !== false && existsSync(worktrees)) {
+		for (const name of readdirSync(worktrees)) {
+			if (!existsSync(path.join(worktrees, name, '.git'))) continue;
+			expect(git(path.join(worktrees, name), 'status', '--porcelain'), `worktree ${name} as committed`).toBe('');
+		}
+	}
+	const lock = path.join(runs, 'nightshift.lock');
+	if (existsSync(lock)) {
+		const holder = JSON.parse(readFileSync(lock, 'utf8')) as {pid: number};
+		expect(existsSync(`/proc/${holder.pid}`), `the lock's holder ${holder.pid} is alive`).toBe(true);
 	}
 	if (options.processes !== false) expect(sessionProcesses(runs)).toEqual([]);
 	return rows;
