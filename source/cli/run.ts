@@ -5,7 +5,10 @@ import {fileURLToPath} from 'node:url';
 import {ArenaError, loadArena} from '../core/arena.js';
 import {splitCommand} from '../core/command.js';
 import type {LoopControl} from '../core/intents.js';
+import {classifyDiskError} from '../core/disk.js';
+import {acquireLock, LockError, watchParent} from '../core/lock.js';
 import {Loop} from '../core/loop.js';
+import {SandboxError} from '../core/sandbox.js';
 import {commandWantsPython, findPython, PythonError} from '../core/python.js';
 import {SessionError} from '../core/session.js';
 import {GitError, initRepo, repoRoot} from '../core/workspace.js';
@@ -42,7 +45,6 @@ async function ask(question: string): Promise<boolean> {
 function refuseUnwired(options: RunOptions): void {
 	if (options.executor === 'slurm')
 		fail('--executor slurm is not available in this build yet (the flag is read, the Slurm executor is not wired)');
-	if (options.sandbox === 'bwrap') fail('--sandbox bwrap is not available in this build yet (the flag is read, the sandbox is not wired)');
 }
 
 /**
@@ -126,7 +128,8 @@ export async function run(options: RunOptions): Promise<number> {
 		...(options.workers === undefined ? {} : {workers: options.workers}),
 		...(options.gpus === undefined ? {} : {gpus: options.gpus}),
 		...(options.queueDepth === undefined ? {} : {queueDepth: options.queueDepth}),
-		// TODO(lead): executor (options.executor, options.slurm) and sandbox (options.sandbox) go here once wired; see refuseUnwired.
+		...(options.sandbox === undefined ? {} : {sandbox: options.sandbox}),
+		// TODO(lead): executor (options.executor, options.slurm) goes here once wired; see refuseUnwired.
 		sources: [emit => startGpuPolling(emit, 5000)],
 	});
 
@@ -179,10 +182,21 @@ export async function run(options: RunOptions): Promise<number> {
 		loop.subscribe(tally.listener),
 	];
 	const unsubscribeStore = store ? loop.subscribe(store.handle) : undefined;
+	// One loop per workspace: a second is refused, naming the first (its pid, how to attach or stop it).
+	let release: () => void = () => undefined;
+	try {
+		release = acquireLock(loop.runsDir);
+	} catch (error) {
+		if (error instanceof LockError) fail(error.message, exitCodes.error);
+		throw error;
+	}
+	process.on('exit', () => release());
 	try {
 		await loop.setup();
 	} catch (error) {
-		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError) fail(error.message, exitCodes.error);
+		const disk = classifyDiskError(error);
+		if (disk) fail(disk.message, exitCodes.error);
+		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError || error instanceof SandboxError) fail(error.message, exitCodes.error);
 		throw error;
 	}
 	const startup = [...(python ? [`python: ${python.path} (torch ${python.torch}, from ${python.source})`] : []), ...built.notes];
@@ -201,6 +215,11 @@ export async function run(options: RunOptions): Promise<number> {
 		if (mode !== 'finish') interrupted = true;
 	});
 	takeSignals();
+	// The loop must not outlive the command that started it (kill -9 of `npm start`): orphaned, it stops as if interrupted.
+	const stopWatching = watchParent(() => {
+		interrupted = true;
+		void control.quit('interrupt');
+	});
 	for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
 		process.on(signal, () => {
 			interrupted = true;
@@ -235,11 +254,12 @@ export async function run(options: RunOptions): Promise<number> {
 			failure = error as Error;
 		}
 	} else {
-		const {openEditor} = await import('../core/editor.js');
+		const {openEditor, editorName} = await import('../core/editor.js');
 		// The screen subscribes its store itself (runTui): drop ours now that setup's replay is in it.
 		unsubscribeStore?.();
 		const screen = tui!.runTui(control, store!, {
 			programPath: path.join(workspace, 'program.md'),
+			editor: editorName(),
 			noColor: process.env.NO_COLOR !== undefined || process.env.TERM === 'dumb',
 			openEditor,
 		});
@@ -249,13 +269,16 @@ export async function run(options: RunOptions): Promise<number> {
 		});
 		await screen;
 	}
+	stopWatching();
+	release();
 	// The last notifications (the loop's end) get a moment to be delivered; a failure is still said.
 	await notify.drain(5000);
 	for (const stop of unsubscribers) stop();
 	const out = json ? (line: string) => process.stderr.write(line + '\n') : writeLine;
 	for (const line of tally.lines({workspace, ...(options.runs ? {runs: path.resolve(options.runs)} : {}), packageRoot})) out(line);
 	if (failure !== undefined) {
-		if (headless) process.stderr.write(`nightshift: ${failure.message}\n`);
+		const disk = classifyDiskError(failure);
+		if (headless) process.stderr.write(`nightshift: ${disk?.message ?? failure.message}\n`);
 		return exitCodes.error;
 	}
 	return interrupted ? exitCodes.interrupted : exitCodes.finished;
