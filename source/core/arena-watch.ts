@@ -11,6 +11,8 @@ export class ArenaWatch {
 	private current: Arena;
 	private problem: string | undefined;
 	private budgetOverride: number | undefined;
+	/** A budget the arena's own code fixes (arena-checks.ts): it wins over everything, since the run uses it whatever it is told. */
+	private fixed: number | undefined;
 
 	constructor(
 		private readonly workspace: string,
@@ -27,11 +29,21 @@ export class ArenaWatch {
 	/** The rules in force: program.md's, with a budget set by flag or /budget. */
 	rules(): ArenaRules {
 		const rules = this.current.rules;
-		return this.budgetOverride === undefined ? rules : withBudget(rules, this.budgetOverride);
+		const budget = this.fixed ?? this.budgetOverride;
+		return budget === undefined ? rules : withBudget(rules, budget);
 	}
 
 	setBudget(seconds: number): void {
 		this.budgetOverride = seconds;
+	}
+
+	/** The budget is the arena's own: what the run really trains for. */
+	fixBudget(seconds: number): void {
+		this.fixed = seconds;
+	}
+
+	get budgetFixed(): boolean {
+		return this.fixed !== undefined;
 	}
 
 	/**

@@ -419,7 +419,7 @@ export class Jobs {
 			diff: '',
 			members,
 			...(interrupted ? {interrupted} : {}),
-			...(members.length > 0 ? {confirming: true} : {}),
+			...(members.length > 1 ? {confirming: true} : {}),
 		});
 	}
 

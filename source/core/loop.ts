@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {parseArena} from './arena.js';
+import {ArenaError, parseArena} from './arena.js';
+import {fixedBudget, preparedData} from './arena-checks.js';
 import {ArenaWatch} from './arena-watch.js';
 import {dryRun, FilesAtCommit} from './dry-run.js';
 import {EventLog, type EventListener, type LoopEvent} from './events.js';
@@ -19,7 +20,7 @@ import {ProposalQueue} from './queue.js';
 import {recover, type Pending} from './recovery.js';
 import {listRunFolders, ResultsFile} from './results.js';
 import {readRunSummary} from './run-summary.js';
-import {openCheckout, openSession, type Session} from './session.js';
+import {adoptNewBase, openCheckout, openSession, type Session} from './session.js';
 import {filesKey, Tried} from './tried.js';
 import type {Edit} from './types.js';
 import {memoryOf} from './memory.js';
@@ -151,12 +152,39 @@ export class Loop implements LoopControl {
 		this.session = await openSession({workspace: options.workspace, runsDir: this.runsDir, tag: options.tag, editable: rules.editable});
 		const {session} = this;
 		this.overrides = new Overrides(session.runsDir);
-		const budget = options.budgetSeconds ?? this.overrides.budget;
-		if (budget !== undefined) this.arena.setBudget(budget);
+		const fixed = fixedBudget(options.workspace, rules.cwd);
+		const data = preparedData(options.workspace, rules.command);
+		if (data && !data.ready) {
+			throw new ArenaError(
+				`the arena's data is not prepared (missing: ${data.missing.join('; ')}): run \`${data.command}\` once in ${options.workspace} ` +
+					'(it downloads from the network, once), then start nightshift again',
+			);
+		}
+		if (fixed && options.budgetSeconds !== undefined && options.budgetSeconds !== fixed.seconds) {
+			throw new ArenaError(
+				`--budget ${options.budgetSeconds}: the arena fixes its training budget at ${fixed.seconds} s (${fixed.file} line ${fixed.line}: TIME_BUDGET = ${fixed.seconds}) ` +
+					`and does not read NIGHTSHIFT_TIME_BUDGET, so its runs would train for ${fixed.seconds} s whatever nightshift says; drop --budget, or make ${fixed.file} read NIGHTSHIFT_TIME_BUDGET`,
+			);
+		}
+		const budget = fixed ? undefined : (options.budgetSeconds ?? this.overrides.budget);
+		if (fixed) this.arena.fixBudget(fixed.seconds);
+		else if (budget !== undefined) this.arena.setBudget(budget);
 		rules = this.arena.rules();
 		this.eventLog = new EventLog(path.join(session.runsDir, 'events.jsonl'));
 		this.results = new ResultsFile(session.runsDir, rules.metric);
 		const recovery = await this.lock.exclusive(() => recover(session, this.results));
+		// A baseline that crashed runs again, on the user's fix when they committed one.
+		const crashed = recovery.records.length > 0 && !recovery.records.some(r => r.status === 'keep');
+		if (crashed) {
+			const old = session.base;
+			const adopted = await this.lock.exclusive(() => adoptNewBase(session));
+			recovery.bestCommit = session.base;
+			recovery.notes.push(
+				adopted
+					? `the baseline crashed on ${old.slice(0, 7)}; it runs again on your commit ${adopted.slice(0, 7)}`
+					: `the baseline crashed on ${old.slice(0, 7)} and nothing was committed since; it runs again as it is`,
+			);
+		}
 		this.ledger = new Ledger(recovery);
 		this.pending = recovery.pending;
 		this.notes = Notes.at(session.runsDir);
@@ -251,6 +279,12 @@ export class Loop implements LoopControl {
 			executor: this.workers[0]!.executor.name,
 		});
 		if (sandbox?.note) this.message(sandbox.note.level, sandbox.note.text);
+		if (fixed) {
+			this.message(
+				'info',
+				`the arena fixes its training budget at ${fixed.seconds} s (${fixed.file} line ${fixed.line}) and does not read NIGHTSHIFT_TIME_BUDGET: runs are timed and judged at ${fixed.seconds} s; --budget and /budget cannot change it`,
+			);
+		}
 		for (const note of recovery.notes) this.message('warn', note);
 		if (this.notes.all.length > 0) this.emit({type: 'notes', notes: this.notes.all});
 		for (const record of this.ledger.records) {
@@ -452,6 +486,9 @@ export class Loop implements LoopControl {
 
 	setBudget(seconds: number): void {
 		if (!Number.isFinite(seconds) || seconds <= 0) return this.message('warn', '/budget takes a number of seconds above 0');
+		if (this.arena.budgetFixed) {
+			return this.message('warn', `/budget: the arena fixes its training budget at ${this.arena.rules().budgetSeconds} s in its own code, and its runs would train for that long whatever nightshift says; change it there (e.g. prepare.py's TIME_BUDGET)`);
+		}
 		this.arena.setBudget(seconds);
 		this.overrides.setBudget(seconds);
 		this.emit({type: 'budget-changed', seconds});

@@ -19,7 +19,7 @@ export type Session = {
 	/** The workspace's path inside the repository ('' at the root). */
 	relative: string;
 	runsDir: string;
-	/** The commit the session started from: the baseline. */
+	/** The commit the session started from: the baseline (moved on when a crashed baseline is run again on a fix). */
 	base: string;
 	resumed: boolean;
 };
@@ -93,6 +93,23 @@ export async function openSession(options: {
 		throw new SessionError(`the session branch ${branchName} is gone; restore it, or start a new session with --runs DIR`);
 	}
 	return {tag, branchName, branch, repo, workspace, relative, runsDir, base, resumed: existing !== undefined};
+}
+
+/**
+ * A baseline that crashed is run again on what the user has committed since:
+ * their fix. The session starts over from their HEAD (nothing was kept, so the
+ * branch holds only the old base). Returns the new base, or undefined when
+ * nothing was committed since.
+ */
+export async function adoptNewBase(session: Session): Promise<string | undefined> {
+	const head = await git(session.repo, ['rev-parse', 'HEAD']);
+	if (head === session.base) return undefined;
+	await session.branch.move(head, await session.branch.head());
+	const file = path.join(session.runsDir, 'session.json');
+	const saved = JSON.parse(readFileSync(file, 'utf8')) as SessionFile;
+	writeFileAtomic(file, JSON.stringify({...saved, base: head}, null, 2) + '\n');
+	session.base = head;
+	return head;
 }
 
 /** A worker's worktree under runs/worktrees/, at `start` when it is made. */

@@ -18,7 +18,7 @@ describe('program.md', () => {
 			model: 'qwen3-coder:30b',
 			judge: 'noise',
 			baselineRuns: 3,
-			confirmRuns: 2,
+			confirmRuns: 4,
 		});
 		expect(arena.goal).toBe('# Goal\nDo well.');
 		expect(arena.hasFrontMatter).toBe(true);

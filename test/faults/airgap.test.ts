@@ -62,7 +62,7 @@ describe('air-gapped: a network namespace with only lo', () => {
 			const {outcome, sockets} = await airgapped('search');
 			expect(outcome.interfaces).toEqual(['lo']);
 			expect(outcome.code, outcome.stderr).toBe(0);
-			expect(outcome.stdout).toMatch(/^done: reached the experiment limit$/m);
+			expect(outcome.stdout).toMatch(/^done: reached the experiment limit\x07?$/m);
 			// Sandboxed runs inside the namespace too, where bubblewrap runs.
 			if (noSandbox() === undefined) expect(outcome.stdout).not.toMatch(/NO SANDBOX/);
 			expect(sockets.filter(s => !loopback.test(s))).toEqual([]);
