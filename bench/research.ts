@@ -89,6 +89,8 @@ class RandomProposer implements Proposer {
 			const [lo, hi] = k.range;
 			const logScale = k.kind === 'log' || k.kind === 'log2' || (k.kind === 'none' && lo > 0 && hi / lo > 8);
 			let v = logScale ? Math.exp(Math.log(lo) + this.random() * (Math.log(hi) - Math.log(lo))) : lo + this.random() * (hi - lo);
+			// A ratio stays a ratio.
+			if (/RATIO/.test(k.name)) v = Math.min(v, 0.95);
 			if (k.kind === 'log2') v = 2 ** Math.round(Math.log2(v));
 			v = k.int ? Math.round(v) : Number(v.toPrecision(3));
 			next = next.replace(new RegExp(`^${k.name} = [^#]*`, 'm'), `${k.name} = ${k.int ? v : Number.isInteger(v) ? `${v}.0` : v}  `);

@@ -18,21 +18,31 @@ export type Knob = {
 	kind: 'log' | 'log2' | 'lin' | 'none';
 	optimum: number;
 	weight: number;
-	/** Where random search samples it (log-uniform for log kinds, uniform otherwise), and a comment for the file. */
+	/** Where random search samples it (log-uniform for log kinds, uniform otherwise). */
 	range: [number, number];
 	int?: boolean;
 	comment: string;
 };
 
+/**
+ * Random search samples each knob around the baseline's value, as wide as
+ * the built-in search can walk in a night (16 times up or down for a scale,
+ * 4 either way for a count), knowing nothing of where the optimum is.
+ */
+const around = (start: number, kind: Knob['kind'], int: boolean): [number, number] =>
+	kind === 'lin' || (kind === 'none' && int && start < 16) ? [Math.max(int ? 1 : 0, start - 4), start + 4] : [start / 16, start * 16];
+
+const knob = (k: Omit<Knob, 'range'>): Knob => ({...k, range: around(k.start, k.kind, k.int === true)});
+
 export const simKnobs: Knob[] = [
-	{name: 'LEARNING_RATE', start: 0.01, kind: 'log', optimum: 0.04, weight: 0.1, range: [0.0025, 0.16], comment: 'peak learning rate'},
-	{name: 'WARMUP_RATIO', start: 0.2, kind: 'log', optimum: 0.05, weight: 0.1, range: [0.0125, 0.8], comment: 'share of the budget spent warming up'},
-	{name: 'WIDTH', start: 64, kind: 'log2', optimum: 256, weight: 0.05, range: [16, 1024], int: true, comment: 'model width'},
-	{name: 'DEPTH', start: 4, kind: 'lin', optimum: 6, weight: 0.05, range: [1, 12], int: true, comment: 'layers'},
-	{name: 'WEIGHT_DECAY', start: 0.01, kind: 'log', optimum: 0.08, weight: 0.03, range: [0.00125, 0.64], comment: 'AdamW weight decay'},
-	{name: 'LOG_EVERY', start: 10, kind: 'none', optimum: 10, weight: 0, range: [1, 100], int: true, comment: 'steps between log lines'},
-	{name: 'SEED_OFFSET', start: 3, kind: 'none', optimum: 3, weight: 0, range: [0, 20], int: true, comment: 'data order seed'},
-	{name: 'CLIP_NORM', start: 1.0, kind: 'none', optimum: 1, weight: 0, range: [0.25, 4], comment: 'gradient clipping'},
+	knob({name: 'LEARNING_RATE', start: 0.01, kind: 'log', optimum: 0.04, weight: 0.1, comment: 'peak learning rate'}),
+	knob({name: 'WARMUP_RATIO', start: 0.2, kind: 'log', optimum: 0.05, weight: 0.1, comment: 'share of the budget spent warming up'}),
+	knob({name: 'WIDTH', start: 64, kind: 'log2', optimum: 256, weight: 0.05, int: true, comment: 'model width'}),
+	knob({name: 'DEPTH', start: 4, kind: 'lin', optimum: 6, weight: 0.05, int: true, comment: 'layers'}),
+	knob({name: 'WEIGHT_DECAY', start: 0.01, kind: 'log', optimum: 0.08, weight: 0.03, comment: 'AdamW weight decay'}),
+	knob({name: 'LOG_EVERY', start: 10, kind: 'none', optimum: 10, weight: 0, int: true, comment: 'steps between log lines'}),
+	knob({name: 'SEED_OFFSET', start: 3, kind: 'none', optimum: 3, weight: 0, int: true, comment: 'data order seed'}),
+	knob({name: 'CLIP_NORM', start: 1.0, kind: 'none', optimum: 1, weight: 0, comment: 'gradient clipping'}),
 ];
 
 /** The metric a configuration is really worth (lower is better); 1.0 at the optimum. */
