@@ -25,6 +25,8 @@ export type RunSpec = {
 	onSpawn?: (pid: number) => void;
 	/** Seconds between SIGTERM and SIGKILL when a run is ended. */
 	killGraceSeconds?: number;
+	/** The run waits for its turn (a Slurm job pending), with the scheduler's reason; told again when the reason changes. */
+	onQueued?: (reason: string) => void;
 };
 
 /** What a run came to, whatever ran it. */
@@ -45,6 +47,8 @@ export type RunResult = {
 	/** The last lines of output, for crash reports and the model. */
 	tail: string[];
 	pid: number | undefined;
+	/** Ended by something that is not the run's doing (a Slurm job cancelled from outside, its node lost, preempted): the reason; the experiment is recorded as a crash with it and run once more. */
+	requeue?: string;
 };
 
 export interface RunHandle {
