@@ -1,9 +1,10 @@
 import {defineConfig} from 'vitest/config';
 
-// Three suites: `unit` (no training, no tmux: under a minute), `integration`
+// Four suites: `unit` (no training, no tmux: under a minute), `integration`
 // (the real train.py on the CPU, the CLI as a process, the stand-in Ollama),
-// and `e2e` (the built app in tmux). `npm test` runs all three, one after
-// another (groupOrder), never side by side on two cores.
+// `e2e` (the built app in tmux) and `slurm` (workers and a real Slurm
+// cluster). `npm test` runs them one after another (groupOrder), never side
+// by side on two cores.
 const shared = {
 	// Integration tests train a real model on the CPU; give them room.
 	testTimeout: 120_000,
@@ -26,6 +27,8 @@ export default defineConfig({
 			},
 			{test: {...shared, name: 'integration', sequence: {groupOrder: 1}, include: ['test/integration/**/*.test.{ts,tsx}']}},
 			{test: {...shared, name: 'e2e', sequence: {groupOrder: 2}, include: ['test/e2e/**/*.test.{ts,tsx}']}},
+			// A real single-node Slurm cluster (started by the tests themselves; skipped without root or slurm-wlm).
+			{test: {...shared, name: 'slurm', sequence: {groupOrder: 3}, include: ['test/slurm/**/*.test.{ts,tsx}']}},
 		],
 	},
 });
