@@ -58,12 +58,24 @@ function gresOf(options: SlurmOptions): string | undefined {
 
 /**
  * In the job: enter the run's folder in the worktree (a node that does not
- * have it says so, instead of Slurm's silent fall back to /tmp), then the
- * command with its stderr on stdout, so that srun's own stderr carries only
- * Slurm's messages.
+ * have it says so, instead of Slurm's silent fall back to /tmp), say which
+ * job, node and GPUs this is (on srun's stderr: the job's id without asking
+ * squeue, and the log keeps where the run ran), then the command with its
+ * stderr on stdout, so that srun's own stderr carries only Slurm's messages.
  */
-const jobScript =
-	'cd -- "$1" 2>/dev/null || { echo "nightshift: $1 does not exist on $(hostname): the worktrees must be on a filesystem the nodes share, at the same path" >&2; exit 97; }; shift; exec "$@" 2>&1';
+const jobScript = [
+	'node=${SLURMD_NODENAME:-$(hostname)}',
+	'cd -- "$1" 2>/dev/null || { echo "nightshift: $1 does not exist on $node: the worktrees must be on a filesystem the nodes share, at the same path" >&2; exit 97; }',
+	'shift',
+	'echo "nightshift: Slurm job ${SLURM_JOB_ID:-?} on $node${CUDA_VISIBLE_DEVICES:+, CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES}" >&2',
+	'exec "$@" 2>&1',
+].join('; ');
+
+/** What the job says as it starts (see jobScript). */
+const startedLine = /^nightshift: Slurm job (\d+) on /;
+
+/** srun's and slurmstepd's words for an end that may not be the run's own: then the controller's verdict is waited for. */
+const unusualEnd = /CANCELLED|DUE TO|Node failure|revoked|Force Terminated|PREEMPT/i;
 
 /** The exact srun command line for a run. */
 export function srunArgv(spec: Pick<RunSpec, 'argv' | 'cwd' | 'timeoutSeconds' | 'runDir'>, options: SlurmOptions): string[] {
@@ -295,10 +307,26 @@ class SlurmRun implements RunHandle {
 		const errors = new StringDecoder('utf8');
 		let partial = '';
 		const attemptLines: string[] = [];
+		let exited = false;
+		let polling: Promise<void> | undefined;
+		const startPolling = (): void => {
+			if (!polling && !exited && this.runningSince === undefined) polling = poll();
+		};
 		const slurmLine = (line: string): void => {
 			attemptLines.push(line);
 			this.slurmLines.push(line);
+			const started = startedLine.exec(line);
+			if (started) {
+				this.jobId = started[1];
+				this.running();
+			}
 			if (/has been allocated resources/.test(line)) this.running();
+			const queued = /job (\d+) queued and waiting/.exec(line);
+			if (queued) {
+				this.jobId = queued[1];
+				if (this.stopReason) void this.cancel();
+				startPolling();
+			}
 			this.log(line);
 		};
 		subprocess.stderr?.on('data', (chunk: Buffer) => {
@@ -306,7 +334,7 @@ class SlurmRun implements RunHandle {
 			partial = lines.pop() ?? '';
 			for (const line of lines) slurmLine(line.replace(/\r$/, ''));
 		});
-		let exited = false;
+		// squeue only when needed: srun says when a job queues, and the job when it starts; a job silent for 2 s is looked up.
 		const poll = async (): Promise<void> => {
 			while (!exited) {
 				const found = await findJob(this.name, this.slurmEnv);
@@ -322,9 +350,10 @@ class SlurmRun implements RunHandle {
 				await new Promise(r => setTimeout(r, this.jobId === undefined ? 300 : (this.options.pollMs ?? 1000)));
 			}
 		};
-		const polling = poll();
+		const lookup = setTimeout(startPolling, 2000);
 		const result = await subprocess;
 		exited = true;
+		clearTimeout(lookup);
 		this.alive = false;
 		const rest = partial + errors.end();
 		if (rest) slurmLine(rest);
@@ -358,19 +387,38 @@ class SlurmRun implements RunHandle {
 			if (found && found !== 'unreachable') this.jobId = found.id;
 		}
 		if (this.jobId === undefined) return undefined;
-		let end: JobEnd | undefined;
-		for (let wait = 100; wait <= 3200; wait *= 2) {
-			const answer = await jobEnd(this.jobId, this.slurmEnv);
-			if (answer === 'unreachable') return end;
-			end = answer;
-			if (!end || isFinal(end.state)) return end;
+		const id = this.jobId;
+		// Until the job has let go of its GPU (COMPLETING no more): the worker's next job, asked for at once, would
+		// otherwise find no GPU free and wait for the scheduler's next pass, seconds later.
+		const deadline = performance.now() + 5000;
+		for (;;) {
+			const answer = await jobEnd(id, this.slurmEnv);
+			if (answer === 'unreachable') return undefined;
+			if (!answer || isFinal(answer.state)) return answer;
 			// Still waiting with its srun gone (srun was killed): nothing will come of it.
-			if (end.state === 'PENDING') break;
-			await new Promise(r => setTimeout(r, wait));
+			if (answer.state === 'PENDING') break;
+			if (performance.now() > deadline) {
+				// Alive after an ordinary end (srun and slurmstepd said nothing unusual): its end went unheard; looked at again later.
+				if (!unusualEnd.test(this.slurmLines.join('\n'))) {
+					this.watch(id);
+					return undefined;
+				}
+				break;
+			}
+			await new Promise(r => setTimeout(r, 50));
 		}
 		// srun is gone but the controller still counts the job as alive (its end went unheard, or it never started): release what it holds.
 		this.cleanup(this.jobId);
 		return undefined;
+	}
+
+	/** Later, a job still alive with its srun gone (its end went unheard by a controller that was down) is cancelled. */
+	private watch(id: string): void {
+		setTimeout(() => {
+			void jobEnd(id, this.slurmEnv).then(end => {
+				if (end && end !== 'unreachable' && ['PENDING', 'RUNNING', 'CONFIGURING', 'SUSPENDED'].includes(end.state)) this.cleanup(id);
+			});
+		}, 15_000).unref();
 	}
 
 	/** Cancels a job left alive, trying again (in the background) while the controller does not answer. */

@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {LoopEvent} from '../../source/core/events.js';
@@ -28,8 +28,20 @@ B = 0  # knob b
 # (b)
 C = 0  # knob c
 # --- end hyperparameters ---
-# A = 1 alone is quick; the others take a while, so the quick one is kept while they run.
-time.sleep(0.2 if (A, B) in ((0, 0), (1, 0)) else 3.0)
+# The order, whatever the machine's load: A = 1 alone ends once the baseline and all three candidates have
+# started; the others end a while after it has, so that it is kept while they run.
+sync = os.environ["STANDIN_SYNC"]
+open(os.path.join(sync, f"start-{A}-{B}-{os.getpid()}"), "w").close()
+def wait_for(ready):
+    end = time.time() + 30
+    while not ready() and time.time() < end:
+        time.sleep(0.05)
+if (A, B) == (1, 0):
+    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= 4)
+    open(os.path.join(sync, "quick-done"), "w").close()
+elif (A, B) != (0, 0):
+    wait_for(lambda: os.path.exists(os.path.join(sync, "quick-done")))
+    time.sleep(1.5)
 print("---")
 print(f"val_bpb:          {2.0 - 0.1 * A - 0.1 * B - 0.1 * C:.6f}")
 print("peak_vram_mb:     0.0")
@@ -67,13 +79,23 @@ afterEach(() => {
 
 describe('three local workers, one best', () => {
 	it('keeps on one worker while the others run; carries a winner onto the new best, drops one that no longer applies; the branch rule holds', async () => {
-		arena = makeArena({'program.md': program, 'train/train.py': train, '.gitignore': '__pycache__/\n'});
+		arena = makeArena({'program.md': program, 'train/train.py': train, '.gitignore': '__pycache__/\nsync/\n'});
 		const proposer = new ScriptedProposer([
 			r => ({description: 'A to 1', edits: [replaceLine(r, 'A = 0', 'A = 1')]}),
 			r => ({description: 'B to 2', edits: [replaceLine(r, 'B = 0', 'B = 2')]}),
 			r => ({description: 'A to 3', edits: [replaceLine(r, 'A = 0', 'A = 3')]}),
 		]);
-		const loop = new Loop({workspace: arena.dir, python: torchPython, killGraceSeconds: 1, proposer, maxExperiments: 5, workers: 3});
+		const sync = path.join(arena.dir, 'sync');
+		mkdirSync(sync);
+		const loop = new Loop({
+			workspace: arena.dir,
+			python: torchPython,
+			killGraceSeconds: 1,
+			proposer,
+			maxExperiments: 5,
+			workers: 3,
+			env: {STANDIN_SYNC: sync},
+		});
 		const events: LoopEvent[] = [];
 		loop.subscribe(e => events.push(e));
 		await loop.setup();
