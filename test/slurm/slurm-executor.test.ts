@@ -68,8 +68,8 @@ describe.skipIf(unavailable !== undefined)(`the Slurm executor${unavailable ? ` 
 	const jobOf = (run: Started) => queue(cluster).find(j => j.name === jobName(run.dir));
 
 	it('runs a command as a job: output streamed into run.log, its exit status, a GPU of its own; a third waits, queued with the reason', async () => {
-		const a = start('echo "gpu=$CUDA_VISIBLE_DEVICES"; sleep 3; echo ---; echo "val_bpb: 1.25"; exit 0');
-		const b = start('echo "gpu=$CUDA_VISIBLE_DEVICES"; sleep 3; exit 3');
+		const a = start('echo "gpu=$CUDA_VISIBLE_DEVICES"; sleep 5; echo ---; echo "val_bpb: 1.25"; exit 0');
+		const b = start('echo "gpu=$CUDA_VISIBLE_DEVICES"; sleep 5; exit 3');
 		await until('two jobs running', () => queue(cluster).filter(j => j.state === 'RUNNING').length === 2);
 		const c = start('echo "gpu=$CUDA_VISIBLE_DEVICES"');
 		await until('the third queued', () => c.queued.length > 0);
@@ -188,10 +188,12 @@ describe.skipIf(unavailable !== undefined)(`the Slurm executor${unavailable ? ` 
 		await expect(preflightSlurm({gres: 'none', env: cluster.env})).resolves.toMatchObject({partition: 'debug'});
 
 		await checkSharedFilesystem(path.join(scratch, 'runs'), cluster.partition, {env: cluster.env});
-		const local = path.join(cluster.nodeLocal, 'runs');
-		await expect(checkSharedFilesystem(local, cluster.partition, {env: cluster.env})).rejects.toThrow(
-			`${local} is not visible from the Slurm nodes`,
-		);
+		if (cluster.nodeLocal) {
+			const local = path.join(cluster.nodeLocal, 'runs');
+			await expect(checkSharedFilesystem(local, cluster.partition, {env: cluster.env})).rejects.toThrow(
+				`${local} is not visible from the Slurm nodes`,
+			);
+		} else console.warn('test/slurm: no mount namespaces here, so no folder the node does not share: that half is skipped');
 		await expect(checkSharedFilesystem(path.join(scratch, 'runs'), 'gpu-a100', {env: cluster.env})).rejects.toThrow(
 			/Invalid partition name/,
 		);

@@ -1,4 +1,5 @@
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {LoopEvent} from '../../source/core/events.js';
@@ -57,6 +58,7 @@ describe.skipIf(unavailable !== undefined)(`the loop through Slurm${unavailable 
 	it('runs a session of 2 workers as Slurm jobs, a GPU each; a job cancelled from outside is recorded and run once more', async () => {
 		arena = makeFakeArena(gpuProgram, gpuTrain);
 		const runs = path.join(arena.dir, 'runs');
+		const hold = mkdtempSync(path.join(tmpdir(), 'nightshift-hold-'));
 		const loop = new Loop({
 			workspace: arena.dir,
 			python: torchPython,
@@ -65,7 +67,7 @@ describe.skipIf(unavailable !== undefined)(`the loop through Slurm${unavailable 
 			maxExperiments: 9,
 			workers: 2,
 			executor: new SlurmExecutor({partition: cluster.partition, env: cluster.env}),
-			env: {STANDIN_SLEEP: '1.5'},
+			env: {STANDIN_SLEEP: '1.5', STANDIN_HOLD: hold},
 		});
 		const events: LoopEvent[] = [];
 		let target: {n: number; commit: string} | undefined;
@@ -79,14 +81,21 @@ describe.skipIf(unavailable !== undefined)(`the loop through Slurm${unavailable 
 			if (first) target = {n: event.n, commit: event.commit};
 			if (first || (event.commit === target!.commit && cancelled.length === 1)) {
 				cancelled.push(event.n);
+				// Held running (before its job starts) until it is cancelled.
+				writeFileSync(path.join(hold, String(event.n)), '');
 				cancelling = cancelling.then(async () => {
 					cluster.client('scancel', await runningJob(runs, event.n, event.commit));
+					rmSync(path.join(hold, String(event.n)), {force: true});
 				});
 			}
 		});
-		await loop.setup();
-		await loop.run();
-		await cancelling;
+		try {
+			await loop.setup();
+			await loop.run();
+			await cancelling;
+		} finally {
+			rmSync(hold, {recursive: true, force: true});
+		}
 
 		const rows = checkInvariants(arena.dir);
 		expect(rows.filter(r => r[3] !== 'rerun').length).toBeGreaterThanOrEqual(9);

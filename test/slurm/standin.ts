@@ -8,7 +8,9 @@ import type {SlurmCluster} from '../support/slurm-cluster.js';
 // The fake arena's train.py, made to show where it ran: it prints the GPU
 // Slurm gave it (CUDA_VISIBLE_DEVICES) and leaves `gpu.txt` in its run folder
 // with that GPU and the wall-clock span it held it, and it takes
-// STANDIN_SLEEP seconds more so that two workers' runs overlap.
+// STANDIN_SLEEP seconds more so that two workers' runs overlap. A test holds
+// experiment N running (to cancel it, say) with a file named N in
+// STANDIN_HOLD, made before the run starts: no race with a short run.
 
 export const gpuTrain = fakeTrain.replace(
 	'print("device: cpu", flush=True)\n',
@@ -17,6 +19,10 @@ gpu = os.environ.get("CUDA_VISIBLE_DEVICES", "")
 print(f"cuda_visible_devices={gpu}", flush=True)
 held_from = time.time()
 time.sleep(float(os.environ.get("STANDIN_SLEEP", "0")))
+hold = os.path.join(os.environ.get("STANDIN_HOLD", "/nonexistent"), os.environ.get("NIGHTSHIFT_EXPERIMENT", "-"))
+held_until = time.time() + 60
+while os.path.exists(hold) and time.time() < held_until:
+    time.sleep(0.05)
 with open(os.path.join(os.environ["NIGHTSHIFT_RUN_DIR"], "gpu.txt"), "w") as record:
     record.write(f"{gpu} {held_from} {time.time()}\\n")
 `,

@@ -30,8 +30,10 @@ export type SlurmCluster = {
 	 * namespace of its own with an empty tmpfs over it, so a job sees nothing
 	 * of what the head writes there (as on a cluster whose /tmp is node-local).
 	 * The mount exists only inside that namespace and ends with slurmd.
+	 * Undefined where mount namespaces are not allowed (a container without
+	 * CAP_SYS_ADMIN): slurmd then runs in the machine's own.
 	 */
-	nodeLocal: string;
+	nodeLocal: string | undefined;
 	/** Runs a Slurm client command against this cluster; its stdout. */
 	client: (command: string, ...args: string[]) => string;
 	/** Stops slurmctld only (the controller goes down; slurmd and running jobs stay). */
@@ -41,7 +43,7 @@ export type SlurmCluster = {
 	stop: () => Promise<void>;
 };
 
-const binaries = ['munged', 'slurmd', 'slurmctld', 'srun', 'sinfo', 'squeue', 'scancel', 'scontrol', 'mknod', 'unshare', 'mount'];
+const binaries = ['munged', 'slurmd', 'slurmctld', 'srun', 'sinfo', 'squeue', 'scancel', 'scontrol', 'mknod'];
 
 function which(name: string): boolean {
 	return spawnSync('sh', ['-c', `command -v ${name}`], {stdio: 'ignore'}).status === 0;
@@ -53,6 +55,14 @@ export function slurmUnavailable(): string | undefined {
 	const missing = binaries.filter(b => !which(b));
 	if (missing.length > 0)
 		return `the Slurm tests need slurm-wlm and munge (apt-get install slurm-wlm munge): ${missing.join(', ')} not found; skipped`;
+	const probe = mkdtempSync(path.join(tmpdir(), 'nightshift-mknod-'));
+	try {
+		execFileSync('mknod', [path.join(probe, 'gpu'), 'c', '1', '3'], {stdio: 'pipe'});
+	} catch (error) {
+		return `the Slurm tests make their GPUs with mknod, which this machine refuses (${String((error as {stderr?: unknown}).stderr ?? error).trim()}); skipped`;
+	} finally {
+		rmSync(probe, {recursive: true, force: true});
+	}
 	return undefined;
 }
 
@@ -142,6 +152,7 @@ export async function startSlurmCluster(options: ClusterOptions = {}): Promise<S
 	const node = hostname().split('.')[0]!;
 	const conf = path.join(dir, 'slurm.conf');
 	const nodeLocal = path.join(dir, 'node-local');
+	let sharedOnly = false;
 	const env = {...process.env, SLURM_CONF: conf, NIGHTSHIFT_TEST_CLUSTER: dir};
 	const run = (command: string, args: string[]) => execFileSync(command, args, {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
 	const client = (command: string, ...args: string[]) => run(command, args);
@@ -244,16 +255,21 @@ export async function startSlurmCluster(options: ClusterOptions = {}): Promise<S
 		const files = gpus === 1 ? path.join(dir, 'nvidia0') : path.join(dir, `nvidia[0-${gpus - 1}]`);
 		writeFileSync(path.join(dir, 'gres.conf'), `NodeName=${node} Name=gpu File=${files}\n`);
 		mkdirSync(nodeLocal);
-		run('unshare', [
-			'--mount',
-			'--propagation',
-			'private',
-			'sh',
-			'-c',
-			'mount -t tmpfs nightshift-node-local "$0" && exec slurmd -f "$1"',
-			nodeLocal,
-			conf,
-		]);
+		if (spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], {stdio: 'ignore'}).status === 0) {
+			run('unshare', [
+				'--mount',
+				'--propagation',
+				'private',
+				'sh',
+				'-c',
+				'mount -t tmpfs nightshift-node-local "$0" && exec slurmd -f "$1"',
+				nodeLocal,
+				conf,
+			]);
+		} else {
+			sharedOnly = true;
+			run('slurmd', ['-f', conf]);
+		}
 		await startController();
 		await waitUp('sinfo shows the node idle', () => answers('sinfo', ['-h', '-o', '%t'], /^idle/m));
 	} catch (error) {
@@ -268,7 +284,7 @@ export async function startSlurmCluster(options: ClusterOptions = {}): Promise<S
 		node,
 		gpus,
 		cpus,
-		nodeLocal,
+		nodeLocal: sharedOnly ? undefined : nodeLocal,
 		client,
 		stopController,
 		startController,
