@@ -1,8 +1,9 @@
 // Scaling: experiments per hour with 1, 2 and 4 workers, locally and through
 // Slurm, on a stand-in run of fixed length (`sleep 2`, so that a 2-core
-// machine holds four at once) and an instant proposer (the built-in search),
-// so what is measured is the loop's own cost per experiment as workers are
-// added. baseline_runs: 1, and the clock starts at the first candidate's
+// machine holds four at once) and an instant proposer (the built-in search,
+// asked ahead as the loop asks a model: proposals are prepared while runs
+// train, as they are in use), so what is measured is the loop's own cost per
+// experiment as workers are added. baseline_runs: 1, and the clock starts at the first candidate's
 // start: steady state, not the baseline. Each worker's rate is its
 // experiments over the time from that start to its last result (a worker
 // left without work at the limit does not count as slow); the rates add up.
@@ -20,6 +21,7 @@ import type {Executor} from '../source/core/executor.js';
 import {Loop} from '../source/core/loop.js';
 import {checkSharedFilesystem, preflightSlurm} from '../source/core/slurm-check.js';
 import {SlurmExecutor} from '../source/core/slurm.js';
+import type {Proposer} from '../source/core/proposer.js';
 import {SearchProposer} from '../source/proposers/search.js';
 import {slurmUnavailable, startSlurmCluster, type SlurmCluster} from '../test/support/slurm-cluster.js';
 
@@ -47,6 +49,12 @@ function arena(dir: string): void {
 	git('commit', '-q', '-m', 'bench arena');
 }
 
+/** The built-in search, prepared ahead like a model's proposals (it answers at once either way). */
+function searchAhead(): Proposer {
+	const search = new SearchProposer();
+	return {name: search.name, pipelined: true, propose: request => search.propose(request)};
+}
+
 type Measured = {workers: number; perHour: number; experiments: number; wall: number; queued: number};
 
 async function measure(workers: number, executor?: Executor): Promise<Measured> {
@@ -55,7 +63,7 @@ async function measure(workers: number, executor?: Executor): Promise<Measured> 
 		arena(dir);
 		const loop = new Loop({
 			workspace: dir,
-			proposer: new SearchProposer(),
+			proposer: searchAhead(),
 			maxExperiments: 1 + perWorker * workers,
 			workers,
 			killGraceSeconds: 1,
@@ -114,7 +122,7 @@ function verdict(label: string, results: Measured[], target: number): void {
 }
 
 console.log(
-	`stand-in run: sleep ${runSeconds} s; proposer: the built-in search; ${perWorker} experiments per worker after a 1-run baseline`,
+	`stand-in run: sleep ${runSeconds} s; proposer: the built-in search, prepared ahead; ${perWorker} experiments per worker after a 1-run baseline`,
 );
 const local = await series('local');
 verdict('local', local, 0.95);
