@@ -224,9 +224,9 @@ class SlurmRun implements RunHandle {
 		if (!answer.ok && this.alive && this.pid !== undefined) killGroup(this.pid, 'SIGTERM');
 	}
 
-	private log(text: string, toTail = true): void {
+	private log(text: string): void {
 		writeSync(this.fd, `${text}\n`);
-		if (toTail) this.pushTail(text);
+		this.pushTail(text);
 		this.spec.onLine({text, partial: false});
 	}
 
@@ -317,7 +317,10 @@ class SlurmRun implements RunHandle {
 			this.slurmLines.push(line);
 			const started = startedLine.exec(line);
 			if (started) {
+				const first = this.jobId === undefined;
 				this.jobId = started[1];
+				// A stop that came before srun had a job found none to cancel by name.
+				if (first && this.stopReason) void this.cancel();
 				this.running();
 			}
 			if (/has been allocated resources/.test(line)) this.running();
