@@ -28,6 +28,8 @@ export type RunSpec = {
 	killGraceSeconds?: number;
 	/** Paths outside the run folder the run may write (program.md's `writable:`, unexpanded); only a sandbox enforces it. */
 	writable?: string[];
+	/** The run waits for its turn (a Slurm job pending), with the scheduler's reason; told again when the reason changes. */
+	onQueued?: (reason: string) => void;
 };
 
 /** What a run came to, whatever ran it. */
@@ -50,6 +52,8 @@ export type RunResult = {
 	pid: number | undefined;
 	/** Bytes of output the log could not hold (disk full); the tail and the summary were read from the stream all the same. */
 	unwritten?: number;
+	/** Ended by something that is not the run's doing (a Slurm job cancelled from outside, its node lost, preempted): the reason; the experiment is recorded as a crash with it and run once more. */
+	requeue?: string;
 };
 
 export interface RunHandle {

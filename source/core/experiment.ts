@@ -194,6 +194,7 @@ export async function runPlan(
 		onSpawn: pid => updateRunSummary(folder.dir, {n: plan.n, commit: short, description: plan.description}, {pid}),
 		onLine: line => deps.emit({type: 'log', n: plan.n, text: line.text, partial: line.partial, worker: worker.name}),
 		onProgress: progress => deps.emit({type: 'progress', n: plan.n, ...progress, worker: worker.name}),
+		onQueued: reason => deps.emit({type: 'run-queued', n: plan.n, worker: worker.name, reason}),
 		...(deps.killGraceSeconds === undefined ? {} : {killGraceSeconds: deps.killGraceSeconds}),
 	});
 	started(handle);

@@ -95,3 +95,32 @@ export function startGpuPolling(emit: (event: LoopEvent) => void, intervalMs = 5
 		abort.abort();
 	};
 }
+
+/** The GPU indices nvidia-smi lists, or undefined when there is no nvidia-smi (or it fails). */
+export async function listGpuIndices(query: SmiQuery = runNvidiaSmi): Promise<number[] | undefined> {
+	let output: string | undefined;
+	try {
+		output = await query(AbortSignal.timeout(15_000));
+	} catch {
+		return undefined;
+	}
+	return output === undefined ? undefined : parseNvidiaSmi(output).map(g => g.index);
+}
+
+/**
+ * Checks `--gpus` against the machine before anything runs: every index must
+ * be one nvidia-smi lists, and none given twice. The problem in words, or
+ * undefined when the list is good.
+ */
+export async function checkGpus(requested: readonly number[], query: SmiQuery = runNvidiaSmi): Promise<string | undefined> {
+	const bad = requested.filter(g => !Number.isInteger(g) || g < 0);
+	if (bad.length > 0) return `--gpus takes GPU indices (0, 1, ...), not ${bad.join(', ')}`;
+	const twice = requested.filter((g, i) => requested.indexOf(g) !== i);
+	if (twice.length > 0) return `--gpus names GPU ${[...new Set(twice)].join(', ')} more than once: one worker per GPU`;
+	const listed = await listGpuIndices(query);
+	if (listed === undefined) return `--gpus ${requested.join(',')}: nvidia-smi is not available here, so no GPU can be checked or used`;
+	const missing = requested.filter(g => !listed.includes(g));
+	if (missing.length === 0) return undefined;
+	const have = listed.length === 0 ? 'lists no GPU' : `lists ${listed.length === 1 ? 'GPU' : 'GPUs'} ${listed.join(', ')}`;
+	return `--gpus ${requested.join(',')}: ${missing.length === 1 ? 'GPU' : 'GPUs'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not on this machine (nvidia-smi ${have})`;
+}

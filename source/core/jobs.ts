@@ -59,6 +59,8 @@ type Candidate = {
 	interrupted?: number;
 	/** Re-runs asked for by a close first run. */
 	confirming?: boolean;
+	/** Run again once already after an end that was not its doing (RunResult.requeue). */
+	requeued?: boolean;
 };
 
 export type JobDeps = {
@@ -219,7 +221,7 @@ export class Jobs {
 		worker: WorkerState,
 		plan: RunPlan,
 		budget?: number,
-	): Promise<{member: Member; ok: boolean; reason?: string; tail: string[]; external: boolean} | undefined> {
+	): Promise<{member: Member; ok: boolean; reason?: string; tail: string[]; external: boolean; requeue?: string} | undefined> {
 		const current = this.deps.rules();
 		const rules = budget === undefined || budget === current.budgetSeconds ? current : withBudget(current, budget);
 		worker.current = {n: plan.n, description: plan.description, role: plan.role};
@@ -246,8 +248,15 @@ export class Jobs {
 				worker: worker.name,
 			};
 			// Killed by a signal nightshift did not send (the OOM killer, a user's kill): not the idea's fault.
-			const external = !reading.ok && result.killed === undefined && result.signal !== undefined;
-			return {member, ok: reading.ok, ...(reading.ok ? {} : {reason: reading.reason}), tail: result.tail, external};
+			const external = !reading.ok && result.killed === undefined && (result.signal !== undefined || result.requeue !== undefined);
+			return {
+				member,
+				ok: reading.ok,
+				...(reading.ok ? {} : {reason: reading.reason}),
+				tail: result.tail,
+				external,
+				...(result.requeue ? {requeue: result.requeue} : {}),
+			};
 		} finally {
 			worker.handle = undefined;
 			worker.current = undefined;
@@ -485,8 +494,23 @@ export class Jobs {
 					if (!done) return;
 					c.members.push(done.member);
 					if (!done.ok) {
-						if (first) deps.ledger.crash = {n: c.n, description: c.description, logTail: done.tail.slice(-40).join('\n')};
+						if (first && !done.requeue) deps.ledger.crash = {n: c.n, description: c.description, logTail: done.tail.slice(-40).join('\n')};
 						await this.record(worker, c, commit, undefined, first ? done.reason! : `re-run #${n} crashed: ${done.reason}`);
+						// Not the idea's fault (a Slurm job cancelled from outside, its node lost): the same commit runs once more, as a new experiment.
+						if (done.requeue && !c.requeued && !deps.stopping()) {
+							const again = deps.numbers.reserve();
+							this.message('warn', `experiment ${c.n}: ${done.requeue}; running it again as #${again}`);
+							await this.measure(worker, {
+								n: again,
+								description: c.description,
+								...(c.proposal ? {proposal: c.proposal} : {}),
+								commit,
+								parent: c.parent,
+								diff,
+								members: [],
+								requeued: true,
+							});
+						}
 						return;
 					}
 				}

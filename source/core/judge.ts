@@ -16,6 +16,7 @@ const shown = (value: number | string): string => (typeof value === 'number' ? S
 export function readRun(result: RunResult, rules: ArenaRules): RunReading {
 	const crash = (reason: string): RunReading => ({ok: false, reason});
 	if (result.spawnError) return crash(result.spawnError);
+	if (result.requeue) return crash(result.requeue);
 	if (result.killed === 'timeout') return crash(`killed after the ${rules.timeoutSeconds} s timeout`);
 	if (result.killed === 'stop') return crash('stopped by hand');
 	if (result.failed) return crash('the run printed FAIL (NaN or exploding loss)');

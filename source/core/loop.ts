@@ -372,6 +372,8 @@ export class Loop implements LoopControl {
 			const job = await this.next();
 			if (!job) continue;
 			await this.jobs.run(worker, job);
+			// A result frees work for the others: a worker waiting on the baseline's last run, or at the experiment limit.
+			this.poke();
 		}
 		// No more experiments will start: nothing needs preparing, and the other workers must not wait for a proposal.
 		if (this.limitReached() || this.jobs.halted) {

@@ -1,0 +1,141 @@
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {LoopEvent} from '../../source/core/events.js';
+import {Loop} from '../../source/core/loop.js';
+import {checkInvariants} from '../support/invariants.js';
+import {ScriptedProposer, replaceLine} from '../support/scripted-proposer.js';
+import {makeArena, torchPython, type TempArena} from '../support/workspace.js';
+import {eventsOf} from './standin.js';
+
+// Three local workers sharing one best (no Slurm): a keep lands on one
+// worker while the others still run candidates built on the old best; the
+// one that still wins is carried onto the new best with git cherry-pick and
+// run again there, the one that no longer applies is a discard. Whatever the
+// order, the branch rule holds: every commit on the branch was measured as it
+// stands there, on top of the commit before it, and beat it.
+
+// Three knobs, far enough apart that git merges an edit of one with an edit of another.
+const train = `import os, time
+# --- hyperparameters ---
+A = 0  # knob a
+# (a)
+# (a)
+# (a)
+B = 0  # knob b
+# (b)
+# (b)
+# (b)
+C = 0  # knob c
+# --- end hyperparameters ---
+# The order, whatever the machine's load: A = 1 alone ends once the baseline and all three candidates have
+# started; the others end a while after it has, so that it is kept while they run.
+sync = os.environ["STANDIN_SYNC"]
+open(os.path.join(sync, f"start-{A}-{B}-{os.getpid()}"), "w").close()
+def wait_for(ready):
+    end = time.time() + 30
+    while not ready() and time.time() < end:
+        time.sleep(0.05)
+if (A, B) == (1, 0):
+    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= 4)
+    open(os.path.join(sync, "quick-done"), "w").close()
+elif (A, B) != (0, 0):
+    wait_for(lambda: os.path.exists(os.path.join(sync, "quick-done")))
+    time.sleep(1.5)
+print("---")
+print(f"val_bpb:          {2.0 - 0.1 * A - 0.1 * B - 0.1 * C:.6f}")
+print("peak_vram_mb:     0.0")
+`;
+
+const program = `---
+editable: [train/train.py]
+command: python train.py
+cwd: train
+metric: val_bpb
+direction: lower
+budget: 1
+timeout: 30
+baseline_runs: 1
+---
+Make val_bpb low.
+`;
+
+type Summary = {parent_full: string; commit_full: string; reason?: string; description: string};
+
+function summaries(runs: string): Map<string, Summary> {
+	const byCommit = new Map<string, Summary>();
+	for (const folder of readdirSync(runs).filter(f => /^\d{4,}-[0-9a-f]+$/.test(f))) {
+		const summary = JSON.parse(readFileSync(path.join(runs, folder, 'summary.json'), 'utf8')) as Summary;
+		byCommit.set(summary.commit_full.slice(0, 7), summary);
+	}
+	return byCommit;
+}
+
+let arena: TempArena | undefined;
+afterEach(() => {
+	arena?.cleanup();
+	arena = undefined;
+});
+
+describe('three local workers, one best', () => {
+	it('keeps on one worker while the others run; carries a winner onto the new best, drops one that no longer applies; the branch rule holds', async () => {
+		arena = makeArena({'program.md': program, 'train/train.py': train, '.gitignore': '__pycache__/\nsync/\n'});
+		const proposer = new ScriptedProposer([
+			r => ({description: 'A to 1', edits: [replaceLine(r, 'A = 0', 'A = 1')]}),
+			r => ({description: 'B to 2', edits: [replaceLine(r, 'B = 0', 'B = 2')]}),
+			r => ({description: 'A to 3', edits: [replaceLine(r, 'A = 0', 'A = 3')]}),
+		]);
+		const sync = path.join(arena.dir, 'sync');
+		mkdirSync(sync);
+		const loop = new Loop({
+			workspace: arena.dir,
+			python: torchPython,
+			killGraceSeconds: 1,
+			proposer,
+			maxExperiments: 5,
+			workers: 3,
+			env: {STANDIN_SYNC: sync},
+		});
+		const events: LoopEvent[] = [];
+		loop.subscribe(e => events.push(e));
+		await loop.setup();
+		await loop.run();
+
+		const runs = path.join(arena.dir, 'runs');
+		const rows = checkInvariants(arena.dir);
+		expect(new Set(eventsOf(events, 'run-start').map(e => e.worker))).toEqual(new Set(['w0', 'w1', 'w2']));
+
+		// The quick keep was recorded while runs on the two other workers were under way.
+		const quick = eventsOf(events, 'run-end').find(e => e.record.description === 'A to 1')!;
+		expect(quick.record.status).toBe('keep');
+		const at = events.indexOf(quick);
+		const open = eventsOf(events, 'run-start').filter(
+			s =>
+				s.worker !== quick.worker &&
+				events.indexOf(s) < at &&
+				!events.slice(events.indexOf(s), at).some(e => e.type === 'run-end' && e.n === s.n),
+		);
+		expect(open.length).toBe(2);
+
+		// B won on the old best: recorded as a discard, carried onto A = 1 and kept there. A to 3 no longer applies there.
+		const byDescription = (d: string) => rows.find(r => r[4] === d)!;
+		const info = summaries(runs);
+		expect(byDescription('B to 2')[3]).toBe('discard');
+		expect(info.get(byDescription('B to 2')[0]!)!.reason).toMatch(/carried onto it as #\d+/);
+		expect(byDescription('A to 3')[3]).toBe('discard');
+		expect(info.get(byDescription('A to 3')[0]!)!.reason).toMatch(/does not apply on top of #\d+/);
+		const carried = rows.find(r => /^B to 2 \(on #\d+\)$/.test(r[4]!))!;
+		expect(carried[3]).toBe('keep');
+		expect(Number(carried[1])).toBeCloseTo(1.7, 6);
+
+		// The branch rule: each keep's parent is the keep before it, and each beat it.
+		const keeps = rows.filter(r => r[3] === 'keep');
+		expect(keeps.map(r => r[4])).toEqual(['baseline', 'A to 1', carried[4]]);
+		for (const [i, keep] of keeps.entries()) {
+			if (i === 0) continue;
+			const before = keeps[i - 1]!;
+			expect(info.get(keep[0]!)!.parent_full.slice(0, 7), `the parent of ${keep[4]}`).toBe(before[0]);
+			expect(Number(keep[1])).toBeLessThan(Number(before[1]));
+		}
+	});
+});
