@@ -37,10 +37,10 @@ Options:
   --workers N            experiments side by side, N from 1 (default 1; --gpus sets one per GPU)
   --gpus LIST            GPUs to use, one worker each: nvidia-smi's indices, e.g. 0,1,2
   --queue-depth N        proposals prepared ahead, N from 1 (default 2, at least one per worker)
-  --executor NAME        local (default) or slurm: where each experiment runs (slurm: not in this build yet)
+  --executor NAME        local (default) or slurm: where each experiment runs (slurm: one job a run, --workers jobs at once)
   --slurm-partition P    the Slurm partition (with --executor slurm)
   --slurm-gres G         the Slurm generic resources of one run (default gpu:1)
-  --slurm-args "..."     more sbatch arguments, split like a shell would
+  --slurm-args "..."     more srun arguments, split like a shell would
   --sandbox MODE         auto (bubblewrap when installed), bwrap (required), or off (bwrap: not in this build yet)
   --headless             plain lines instead of the screen (also when stdout is not a terminal)
   --json                 JSON lines instead of plain lines (implies --headless)
@@ -93,14 +93,11 @@ export type RunOptions = {
 	gpus?: number[];
 	/** LoopOptions.queueDepth. */
 	queueDepth?: number;
-	/**
-	 * TODO(lead): `--executor slurm` is parsed and checked, not wired: LoopOptions.executor
-	 * takes an Executor object, to be built from this and `slurm` once the Slurm executor lands.
-	 */
+	/** Where runs run: locally (sandboxed unless --sandbox off), or one Slurm job each (run.ts builds the executor). */
 	executor?: ExecutorName;
-	/** TODO(lead): the Slurm executor's options (`--slurm-partition`, `--slurm-gres`, `--slurm-args`), parsed, not wired. */
+	/** The Slurm executor's options (`--slurm-partition`, `--slurm-gres`, `--slurm-args`). */
 	slurm: {partition?: string; gres: string; args: string[]};
-	/** TODO(lead): `--sandbox` is parsed and checked, not wired: the executor that sandboxes runs takes it. */
+	/** LoopOptions.sandbox: the bubblewrap sandbox for local runs. */
 	sandbox?: SandboxMode;
 };
 

@@ -9,6 +9,8 @@ import {classifyDiskError} from '../core/disk.js';
 import {acquireLock, LockError, watchParent} from '../core/lock.js';
 import {Loop} from '../core/loop.js';
 import {SandboxError} from '../core/sandbox.js';
+import {SlurmExecutor} from '../core/slurm.js';
+import {checkSharedFilesystem, preflightSlurm, SlurmCheckError} from '../core/slurm-check.js';
 import {commandWantsPython, findPython, PythonError} from '../core/python.js';
 import {SessionError} from '../core/session.js';
 import {GitError, initRepo, repoRoot} from '../core/workspace.js';
@@ -37,17 +39,6 @@ async function ask(question: string): Promise<boolean> {
 }
 
 /**
- * Flags that are read and checked but not wired into the loop yet: refused
- * where going on would do something other than what was asked (training on
- * this machine when Slurm was asked for, without the sandbox that was
- * required). TODO(lead): drop each line as its option is wired.
- */
-function refuseUnwired(options: RunOptions): void {
-	if (options.executor === 'slurm')
-		fail('--executor slurm is not available in this build yet (the flag is read, the Slurm executor is not wired)');
-}
-
-/**
  * conf's atomic writer (atomically -> when-exit) hooks SIGINT, SIGTERM and
  * SIGHUP on import and re-raises them, which would turn one Ctrl+C into two
  * and kill the process before the run is recorded. We only read settings
@@ -60,7 +51,6 @@ function takeSignals(): void {
 
 /** Runs the loop; resolves with the exit status. */
 export async function run(options: RunOptions): Promise<number> {
-	refuseUnwired(options);
 	const settings: UserSettings = loadSettings();
 	const proposerName = options.proposer ?? settings.proposer;
 	const headless = options.headless || !process.stdout.isTTY || !process.stdin.isTTY;
@@ -116,7 +106,25 @@ export async function run(options: RunOptions): Promise<number> {
 	}
 	const {proposer} = built;
 
-	const {startGpuPolling} = await import('../core/gpu.js');
+	const {startGpuPolling, checkGpus} = await import('../core/gpu.js');
+	if (options.gpus !== undefined && options.executor !== 'slurm') {
+		const problem = await checkGpus(options.gpus);
+		if (problem) fail(problem, exitCodes.usage);
+	}
+	// Slurm: checked before anything runs (srun there, the partition and its gres, the runs folder shared with the nodes).
+	let executor: SlurmExecutor | undefined;
+	if (options.executor === 'slurm') {
+		const runsDir = options.runs ? path.resolve(options.runs) : path.join(workspace, 'runs');
+		try {
+			const checked = await preflightSlurm({...(options.slurm.partition ? {partition: options.slurm.partition} : {}), gres: options.slurm.gres});
+			for (const warning of checked.warnings) process.stderr.write(`nightshift: warning: ${warning}\n`);
+			await checkSharedFilesystem(runsDir, checked.partition, {args: options.slurm.args});
+			executor = new SlurmExecutor({partition: checked.partition, gres: options.slurm.gres, args: options.slurm.args});
+		} catch (error) {
+			if (error instanceof SlurmCheckError) fail(error.message, exitCodes.usage);
+			throw error;
+		}
+	}
 	const loop = new Loop({
 		workspace,
 		...(options.runs ? {runsDir: path.resolve(options.runs)} : {}),
@@ -129,7 +137,7 @@ export async function run(options: RunOptions): Promise<number> {
 		...(options.gpus === undefined ? {} : {gpus: options.gpus}),
 		...(options.queueDepth === undefined ? {} : {queueDepth: options.queueDepth}),
 		...(options.sandbox === undefined ? {} : {sandbox: options.sandbox}),
-		// TODO(lead): executor (options.executor, options.slurm) goes here once wired; see refuseUnwired.
+		...(executor ? {executor} : {}),
 		sources: [emit => startGpuPolling(emit, 5000)],
 	});
 

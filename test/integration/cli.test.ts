@@ -314,7 +314,9 @@ describe('the command line is checked before anything runs', () => {
 			['report', '--budget', '3'],
 			'--budget is not an option of nightshift report; it takes --workspace, --runs, --json, --out and --python',
 		],
-		[['--executor', 'slurm'], '--executor slurm is not available in this build yet (the flag is read, the Slurm executor is not wired)'],
+		// No nvidia-smi here (CI has no GPU): a GPU named by --gpus cannot be checked or used.
+		[['--gpus', '0,1'], '--gpus 0,1: nvidia-smi is not available here, so no GPU can be checked or used'],
+		[['--gpus', '1,1'], '--gpus lists GPU 1 twice'],
 	])('%j: says what it takes, exit 2, nothing run', async (args, message) => {
 		const result = await runCli(args, {cwd: shared.dir});
 		expect(result.stderr).toBe(`nightshift: ${message}\n`);
