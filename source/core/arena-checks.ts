@@ -36,7 +36,8 @@ export function fixedBudget(arenaDir: string, cwd: string): FixedBudget | undefi
 		const at = lines.findIndex(l => /^TIME_BUDGET\s*=\s*[\d_.]+\s*(#.*)?$/.test(l));
 		if (at === -1 || found) continue;
 		const seconds = Number(/=\s*([\d_.]+)/.exec(lines[at]!)![1]!.replace(/_/g, ''));
-		if (Number.isFinite(seconds) && seconds > 0) found = {seconds, file: path.relative(arenaDir, file) || path.basename(file), line: at + 1};
+		if (Number.isFinite(seconds) && seconds > 0)
+			found = {seconds, file: path.relative(arenaDir, file) || path.basename(file), line: at + 1};
 	}
 	return found;
 }
@@ -54,7 +55,10 @@ export function preparedData(workspace: string, command: string, home = homedir(
 	const prepare = path.join(workspace, 'prepare.py');
 	if (!existsSync(prepare)) return undefined;
 	const text = readFileSync(prepare, 'utf8');
-	const cache = /^CACHE_DIR\s*=\s*os\.path\.join\(\s*os\.path\.expanduser\(\s*["']~["']\s*\)\s*,\s*["']\.cache["']\s*,\s*["']([\w.-]+)["']\s*\)/m.exec(text);
+	const cache =
+		/^CACHE_DIR\s*=\s*os\.path\.join\(\s*os\.path\.expanduser\(\s*["']~["']\s*\)\s*,\s*["']\.cache["']\s*,\s*["']([\w.-]+)["']\s*\)/m.exec(
+			text,
+		);
 	if (!cache) return undefined;
 	const cacheDir = path.join(home, '.cache', cache[1]!);
 	const dataDir = /^DATA_DIR\s*=\s*os\.path\.join\(\s*CACHE_DIR\s*,\s*["']([\w.-]+)["']\s*\)/m.exec(text)?.[1];

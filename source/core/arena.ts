@@ -80,7 +80,11 @@ const fields: Record<string, Field> = {
 		kind: {type: 'int', min: 1},
 		describe: 'how many times the baseline runs to measure the noise, a whole number from 1',
 	},
-	confirm_runs: {key: 'confirmRuns', kind: {type: 'int', min: 1}, describe: 'the most re-runs a close call may take (the judge stops early when it can tell), a whole number from 1'},
+	confirm_runs: {
+		key: 'confirmRuns',
+		kind: {type: 'int', min: 1},
+		describe: 'the most re-runs a close call may take (the judge stops early when it can tell), a whole number from 1',
+	},
 	gpus: {key: 'gpus', kind: {type: 'ints'}, describe: 'a list of GPU indices (as nvidia-smi numbers them), one worker each'},
 	metric_range: {key: 'metricRange', kind: {type: 'range'}, describe: 'the values the metric can take, `[low, high]` with low below high'},
 	sandbox: {

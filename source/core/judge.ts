@@ -58,13 +58,7 @@ export type Verdict = {
  * which has nothing to beat). `sigma`: the measured noise of one run, if
  * any. `maxRuns`: how many runs the candidate may take in all (1: no re-runs).
  */
-export function judge(
-	result: RunResult,
-	rules: ArenaRules,
-	reference: Reference | undefined,
-	sigma?: number,
-	maxRuns = 1,
-): Verdict {
+export function judge(result: RunResult, rules: ArenaRules, reference: Reference | undefined, sigma?: number, maxRuns = 1): Verdict {
 	const reading = readRun(result, rules);
 	if (!reading.ok) return {status: 'crash', metric: null, memoryGb: 0, reason: reading.reason};
 	if (!reference) return {status: 'keep', metric: reading.metric, memoryGb: reading.memoryGb, reason: 'baseline'};

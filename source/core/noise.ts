@@ -99,9 +99,20 @@ export function decide(
 			return {kind: 'discard', delta, band, reason: why};
 		}
 		if (beyond(Math.max(rule.clear * spread, minimum))) {
-			return {kind: 'keep', delta, band: rule.clear * spread, reason: `better by ${plain(better)}, clear of the noise (±${plain(rule.clear * spread)})`};
+			return {
+				kind: 'keep',
+				delta,
+				band: rule.clear * spread,
+				reason: `better by ${plain(better)}, clear of the noise (±${plain(rule.clear * spread)})`,
+			};
 		}
-		if (maxRuns > 1) return {kind: 'confirm', delta, band, reason: `better by ${plain(better)}, close to the noise (±${plain(rule.keep * spread)}): re-running it`};
+		if (maxRuns > 1)
+			return {
+				kind: 'confirm',
+				delta,
+				band,
+				reason: `better by ${plain(better)}, close to the noise (±${plain(rule.keep * spread)}): re-running it`,
+			};
 	}
 	const band = rule.keep * spread;
 	if (beyond(Math.max(band, minimum))) {
@@ -110,5 +121,10 @@ export function decide(
 	if (runs >= maxRuns || !beyond(rule.futility * spread)) {
 		return {kind: 'discard', delta, band, reason: `better by ${plain(better)}${over}, within the noise (±${plain(band)})`};
 	}
-	return {kind: 'confirm', delta, band, reason: `better by ${plain(better)}${over}, still close to the noise (±${plain(band)}): one more run`};
+	return {
+		kind: 'confirm',
+		delta,
+		band,
+		reason: `better by ${plain(better)}${over}, still close to the noise (±${plain(band)}): one more run`,
+	};
 }

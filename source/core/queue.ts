@@ -61,6 +61,9 @@ export type Ready = {n: number; proposal: Proposal; baseCommit: string; files: R
 
 type Making = {n: number; abort: AbortController; done: Promise<Ready | undefined>};
 
+/** Failed proposals in a row (of a proposer with no stand-in) before the loop starts waiting between tries. */
+const failuresBeforeBackoff = 3;
+
 /** Failed proposals in a row after which the stand-in supplies experiments while the model is asked again. */
 export const standInAfterFailures = 2;
 
@@ -165,6 +168,14 @@ export class ProposalQueue {
 			this.retryAt = Date.now() + Math.min(60_000, 2000 * 2 ** Math.max(0, this.failuresInARow - 2));
 		}
 		this.deps.emit({type: 'proposal-failed', n, reason});
+	}
+
+	/** How long the loop waits before asking a proposer that keeps failing again (none for the first few failures). */
+	backoff(): {seconds: number; detail: string} | undefined {
+		const failures = this.failuresInARow;
+		if (failures < failuresBeforeBackoff) return undefined;
+		const seconds = Math.min(300, 10 * 2 ** (failures - failuresBeforeBackoff));
+		return {seconds, detail: `${failures} failed proposals in a row; next try in ${seconds} s`};
 	}
 
 	/** Keeps the queue filled, for a proposer slow enough to be asked ahead. */

@@ -187,7 +187,7 @@ function enrich(records: ExperimentRecord[], runsDir: string): ExperimentRecord[
 			...(s.worker === undefined ? {} : {worker: s.worker}),
 			...(record.status === 'rerun' && s.group !== undefined && s.group !== record.n ? {of: s.group} : {}),
 			...(s.overruled ? {overruled: true} : {}),
-			...(s.decided_at ?? s.ended_at ? {endedAt: (s.decided_at ?? s.ended_at)!} : {}),
+			...((s.decided_at ?? s.ended_at) ? {endedAt: (s.decided_at ?? s.ended_at)!} : {}),
 			...(s.seconds === undefined ? {} : {seconds: s.seconds}),
 		};
 	});

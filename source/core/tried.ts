@@ -1,6 +1,8 @@
 import {createHash} from 'node:crypto';
 import path from 'node:path';
 import {exec} from './exec.js';
+import type {CheckResult} from './proposer.js';
+import type {Edit} from './types.js';
 
 // No idea runs twice: a proposal whose files come out the same as an
 // experiment already tried, one running, or one prepared, is refused. Files
@@ -63,4 +65,24 @@ export class Tried {
 	find(key: string): Holder | undefined {
 		return this.keys.get(key);
 	}
+}
+
+/** A dry run that also refuses edits whose files repeat an experiment tried, running or prepared, saying which. */
+export function refusingRepeats(
+	dry: (edits: Edit[]) => Promise<CheckResult>,
+	tried: Tried,
+	editable: readonly string[],
+): (edits: Edit[]) => Promise<CheckResult> {
+	return async edits => {
+		const result = await dry(edits);
+		if (!result.ok) return result;
+		const holder = tried.find(filesKey(result.files, editable));
+		if (!holder) return result;
+		const what = holder.state === 'tried' ? 'was tried as' : holder.state === 'running' ? 'is running as' : 'is prepared as';
+		return {
+			ok: false,
+			reason: `these edits make the files exactly as experiment #${holder.n} (${holder.description}) had them: that idea ${what} #${holder.n}; propose something different`,
+			repeats: holder,
+		};
+	};
 }
