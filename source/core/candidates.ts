@@ -77,13 +77,15 @@ export class Candidates extends JobPart {
 					commitProposal(worker, deps.session.relative, deps.filesAt, deps.check, c.proposal!, c.parent),
 				);
 				if ('reason' in committed) {
-					deps.queue.failed(c.n, committed.reason);
+					// The proposal was checked when it was made; the best moved under it since. Not the proposer's failure.
+					deps.queue.failed(c.n, committed.reason, false);
 					deps.numbers.release(c.n);
 					return;
 				}
 				({commit, diff} = committed);
 			}
 			key ??= (await Tried.keysOf(deps.session.repo, [commit], deps.rules().editable, deps.session.relative)).get(commit);
+			c.key = key;
 			if (key) deps.tried.set(key, {n: c.n, description: c.description, state: 'running'});
 			if ((c.interrupted ?? 0) >= interruptionsAllowed && c.members.length === 0) {
 				// An experiment that stops the loop each time it runs (it takes the machine down with it) is not run again.
@@ -173,7 +175,12 @@ export class Candidates extends JobPart {
 		}
 	}
 
-	/** The verdict on a candidate's runs against the best at the budget in force. */
+	/**
+	 * The verdict on a candidate's runs at the budget in force: against the
+	 * best, or, when another worker's keep moved the best while it ran,
+	 * against the best it started from (where it was measured, it is whether
+	 * its change helped there that decides if it is carried onto the new best).
+	 */
 	async judge(c: Candidate, budget: number): Promise<Decision> {
 		const {ledger} = this.deps;
 		let rules = this.deps.rules();
@@ -184,7 +191,8 @@ export class Candidates extends JobPart {
 		const unbiased = rules.judge === 'noise';
 		while (!ledger.reference(budget, unbiased) && !this.state.halted && !this.deps.stopping()) await this.deps.changed();
 		rules = this.deps.rules();
-		const reference = ledger.reference(budget, unbiased);
+		const stale = c.parent !== ledger.bestCommit;
+		const reference = (stale ? ledger.referenceOf(c.parent, budget, unbiased) : undefined) ?? ledger.reference(budget, unbiased);
 		if (!reference) return {kind: 'discard', delta: 0, band: undefined, reason: 'no reference to judge against'};
 		const sigma = unbiased ? ledger.sigma(budget) : undefined;
 		const values = c.members.map(m => m.value!);
@@ -215,7 +223,13 @@ export class Candidates extends JobPart {
 				status = 'discard';
 				const bestNow = deps.ledger.best;
 				const onto = await worker.checkout.worktree.carry(commit, best, `carried from #${c.n} onto #${bestNow?.n ?? '?'}`);
-				if (onto) {
+				// Carried, it may make files another experiment already made (the same idea from two workers): not run twice.
+				const ontoKey = onto && (await Tried.keysOf(deps.session.repo, [onto], rules.editable, deps.session.relative)).get(onto);
+				// (Its own files again, when its change held the new best's: run again, on top of the new best.)
+				const repeats = ontoKey && ontoKey !== c.key ? deps.tried.find(ontoKey) : undefined;
+				if (onto && repeats)
+					reason = `${reason}, but on the best it started from; on top of #${bestNow?.n ?? '?'} (kept meanwhile) it would repeat #${repeats.n}`;
+				else if (onto) {
 					const n = deps.numbers.reserve();
 					reason = `${reason}, but on the best it started from; #${bestNow?.n ?? '?'} was kept meanwhile: carried onto it as #${n}`;
 					carried = {

@@ -109,16 +109,30 @@ export class Ledger {
 	 */
 	referenceValues(budget: number, unbiased = false): number[] {
 		const best = this.bestRecord;
-		if (!best) return [];
-		return this.measured(budget, unbiased)
-			.filter(r => r.commit === best.commit)
-			.map(r => r.value!);
+		return best ? this.valuesOf(best.commit, budget, unbiased) : [];
 	}
 
 	/** The best as measured at `budget`: undefined until it has run there. */
 	reference(budget: number, unbiased = false): Reference | undefined {
 		const values = this.referenceValues(budget, unbiased);
 		return values.length === 0 ? undefined : {mean: mean(values), runs: values.length};
+	}
+
+	/**
+	 * A commit once kept (the best a candidate started from, which may no
+	 * longer be the best) as measured at `budget`; undefined when it has no
+	 * finished run there.
+	 */
+	referenceOf(commit: string, budget: number, unbiased = false): Reference | undefined {
+		const values = this.valuesOf(commit, budget, unbiased);
+		return values.length === 0 ? undefined : {mean: mean(values), runs: values.length};
+	}
+
+	private valuesOf(commit: string, budget: number, unbiased: boolean): number[] {
+		const short = commit.slice(0, 7);
+		return this.measured(budget, unbiased)
+			.filter(r => r.commit === short)
+			.map(r => r.value!);
 	}
 
 	/** The noise of one run at `budget`, pooled over every experiment run more than once there. */

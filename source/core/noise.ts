@@ -24,7 +24,7 @@ export type NoiseRule = {
 	futility: number;
 };
 
-export const noiseRule: NoiseRule = {screen: 1, clear: 4, keep: 2, futility: 0.5};
+export const noiseRule: NoiseRule = {screen: 0.75, clear: 6, keep: 1.5, futility: 0.5};
 
 /** The pooled standard deviation of one run, from groups of runs of the same code at the same budget. */
 export function pooledSigma(groups: ReadonlyArray<readonly number[]>): {sigma: number; dof: number} | undefined {

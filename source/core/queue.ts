@@ -59,7 +59,7 @@ export type QueueDeps = {
 /** A proposal ready to run: its experiment number, the best it was made on, and the files it makes. */
 export type Ready = {n: number; proposal: Proposal; baseCommit: string; files: Record<string, string>; key: string};
 
-type Making = {n: number; abort: AbortController; done: Promise<Ready | undefined>};
+type Making = {n: number; abort: AbortController; done: Promise<Ready | undefined>; startedAt: number};
 
 /** Failed proposals in a row (of a proposer with no stand-in) before the loop starts waiting between tries. */
 const failuresBeforeBackoff = 3;
@@ -77,6 +77,8 @@ export class ProposalQueue {
 	private retryTimer: NodeJS.Timeout | undefined;
 	private lastFailure: string | undefined;
 	private changed: Array<() => void> = [];
+	/** How long the proposer's last successful proposals took (ms), to tell whether waiting for one is worth it. */
+	private readonly durations: number[] = [];
 
 	constructor(private readonly deps: QueueDeps) {}
 
@@ -110,6 +112,7 @@ export class ProposalQueue {
 	/** Asks `proposer` for experiment n against `baseCommit`; undefined on failure (reported as an event). */
 	private async make(n: number, baseCommit: string, proposer: Proposer, abort: AbortController): Promise<Ready | undefined> {
 		const {emit} = this.deps;
+		const startedAt = Date.now();
 		emit({type: 'proposal-start', n, proposer: proposer.name, ...(proposer.model ? {model: proposer.model} : {})});
 		if (this.deps.idle()) emit({type: 'state', state: 'proposing', detail: `experiment ${n}`});
 		try {
@@ -149,6 +152,8 @@ export class ProposalQueue {
 			if (proposer === this.proposer) {
 				this.failuresInARow = 0;
 				this.lastFailure = undefined;
+				this.durations.push(Date.now() - startedAt);
+				if (this.durations.length > 5) this.durations.shift();
 			}
 			const editable = this.deps.inputs().rules.editable;
 			return {n, proposal, baseCommit, files: checked.files, key: filesKey(checked.files, editable)};
@@ -192,7 +197,7 @@ export class ProposalQueue {
 		while (this.ready.length + this.making.size < this.deps.depth() && this.making.size < concurrency) {
 			const n = this.deps.numbers.reserve();
 			const abort = new AbortController();
-			const entry: Making = {n, abort, done: this.make(n, this.deps.bestCommit(), this.proposer, abort)};
+			const entry: Making = {n, abort, done: this.make(n, this.deps.bestCommit(), this.proposer, abort), startedAt: Date.now()};
 			this.making.add(entry);
 			void entry.done.then(ready => {
 				this.making.delete(entry);
@@ -235,8 +240,19 @@ export class ProposalQueue {
 				const made = await this.now(standIn, best);
 				if (made) return made;
 			}
-			await this.wait(this.deps.graceMs());
-			if (this.ready.length > 0 || this.stopped) continue;
+			// Waiting a moment is worth it only when a request may end within it: one that just started (a keep made
+			// the prepared ones stop applying) would keep the GPU idle for most of a generation.
+			const grace = this.deps.graceMs();
+			const expected = this.expectedReadyMs();
+			if (!standIn || expected <= grace) {
+				await this.wait(grace);
+				if (this.ready.length > 0 || this.stopped) continue;
+			} else
+				this.deps.emit({
+					type: 'message',
+					level: 'info',
+					text: `${this.proposer.name} needs about ${Math.ceil(expected / 1000)} s more for its next proposal; the ${standIn.name} proposer supplies this experiment`,
+				});
 			if (standIn) {
 				const made = await this.now(standIn, best);
 				if (made) return made;
@@ -247,6 +263,14 @@ export class ProposalQueue {
 			}
 		}
 		return undefined;
+	}
+
+	/** How long until the soonest request under way is likely to end: its typical duration less its age (0 when unknown). */
+	private expectedReadyMs(): number {
+		if (this.durations.length === 0 || this.making.size === 0) return 0;
+		const typical = [...this.durations].sort((a, b) => a - b)[Math.floor(this.durations.length / 2)]!;
+		const now = Date.now();
+		return Math.max(0, Math.min(...[...this.making].map(m => typical - (now - m.startedAt))));
 	}
 
 	/** Asks an instant proposer now. */

@@ -40,6 +40,15 @@ const nearMiss = (o: Outcome): boolean =>
 	o.metric !== null &&
 	(o.delta !== undefined && o.band !== undefined ? Math.abs(o.delta) < o.band : o.bestBefore !== null);
 
+/** A discard that came out worse than the best by more than the noise: that way is not the way. */
+const clearlyWorse = (o: Outcome, better: (a: number, b: number) => boolean): boolean =>
+	o.status === 'discard' &&
+	o.metric !== null &&
+	o.delta !== undefined &&
+	o.band !== undefined &&
+	Math.abs(o.delta) > o.band &&
+	better(o.metric - o.delta, o.metric);
+
 /** A discard that looked better than the best, by less than the noise: the judge could not tell. */
 const promising = (o: Outcome, better: (a: number, b: number) => boolean): boolean =>
 	o.status === 'discard' && o.metric !== null && o.delta !== undefined && o.band !== undefined && better(o.metric, o.metric - o.delta);
@@ -171,10 +180,14 @@ export class SearchProposer implements Proposer {
 			const crashed = (dir: Dir): boolean => own.some(o => o.status === 'crash' && beyond(o.moves[0]!.to, param.value, dir));
 			const keptUp = own.some(o => o.status === 'keep' && goes(o.moves[0]!) === 1);
 			const directions = ([1, -1] as Dir[]).sort((a, b) => fails(a) - fails(b) || (keptUp ? b - a : n % 2 === 0 ? a - b : b - a));
+			// Under noise: a way that came out worse beyond the noise from here is done (a smaller step that way only
+			// matters less), and a knob that never moved the metric either way gets no finer steps.
+			const worse = (dir: Dir): boolean => noisy && fromHere.some(o => goes(o.moves[0]!) === dir && clearlyWorse(o, better));
+			const steps = noisy && insensitive(param.name) ? 1 : reach;
 			for (const dir of directions) {
-				if (crashed(dir)) continue;
+				if (crashed(dir) || worse(dir)) continue;
 				const to = ladder(param, dir, initialStep)
-					.slice(0, reach)
+					.slice(0, steps)
 					.find(v => !triedHere.has(valueKey(v)));
 				if (to === undefined) continue;
 				const so = own.length === 0 ? 'untried so far' : `${own.length} ${own.length === 1 ? 'try' : 'tries'} so far`;
@@ -183,7 +196,7 @@ export class SearchProposer implements Proposer {
 		}
 		// Pairs of near misses: two changes that each almost helped may help together.
 		const nearMisses = outcomes
-			.filter(o => o.moves.length === 1 && nearMiss(o))
+			.filter(o => o.moves.length === 1 && nearMiss(o) && !(noisy && insensitive(o.moves[0]!.name)))
 			.filter(o => params.some(p => p.name === o.moves[0]!.name && p.value === o.moves[0]!.from))
 			.sort((a, b) => (better(a.metric!, b.metric!) ? -1 : better(b.metric!, a.metric!) ? 1 : 0))
 			.slice(0, 6);

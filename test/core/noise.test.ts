@@ -17,11 +17,13 @@ describe('the noise-aware judge', () => {
 		['a first run worse than the best', [1.05], 5, 'discard'],
 		['a first run better, but inside the noise', [1 - 0.5 * spread1], 5, 'discard'],
 		['a first run better, close to the noise: confirmation', [1 - 2 * spread1], 5, 'confirm'],
-		['a first run far beyond the noise: kept at once', [1 - 4.5 * spread1], 5, 'keep'],
-		['a close first run with no re-runs allowed: discarded', [1 - 2 * spread1], 1, 'discard'],
+		['a first run far beyond the noise: kept at once', [1 - 6.5 * spread1], 5, 'keep'],
+		['a first run well beyond the noise, not far: confirmation', [1 - 4.5 * spread1], 5, 'confirm'],
+		['a close first run with no re-runs allowed: judged by the keep threshold, discarded', [1 - 1.2 * spread1], 1, 'discard'],
+		['a first run with no re-runs allowed, beyond the keep threshold: kept', [1 - 2 * spread1], 1, 'keep'],
 		['confirmed and clear: kept', [0.78, 0.8, 0.76], 5, 'keep'],
-		['confirmed and not clear, out of re-runs: discarded', [1 - 1.5 * spread3, 1 - 1.5 * spread3, 1 - 1.5 * spread3], 3, 'discard'],
-		['confirmed, still close, re-runs left: one more', [1 - 1.5 * spread3, 1 - 1.5 * spread3, 1 - 1.5 * spread3], 5, 'confirm'],
+		['confirmed and not clear, out of re-runs: discarded', [1 - 1.2 * spread3, 1 - 1.2 * spread3, 1 - 1.2 * spread3], 3, 'discard'],
+		['confirmed, still close, re-runs left: one more', [1 - 1.2 * spread3, 1 - 1.2 * spread3, 1 - 1.2 * spread3], 5, 'confirm'],
 		['re-runs that fell back into the noise: given up early', [0.85, 1.05, 1.08], 5, 'discard'],
 	];
 	for (const [what, values, maxRuns, verdict] of table) {
@@ -34,14 +36,14 @@ describe('the noise-aware judge', () => {
 	}
 
 	it('uses the thresholds it documents', () => {
-		expect(noiseRule).toMatchObject({screen: 1, clear: 4, keep: 2});
+		expect(noiseRule).toMatchObject({screen: 0.75, clear: 6, keep: 1.5});
 	});
 
 	it('works the other way round when higher is better, and never keeps less than min_improvement', () => {
 		const up = {...rules, direction: 'higher' as const};
-		expect(decide([1 + 4.5 * spread1], reference, sigma, up, 5).kind).toBe('keep');
-		expect(decide([1 - 4.5 * spread1], reference, sigma, up, 5).kind).toBe('discard');
-		expect(decide([1 - 4.5 * spread1], reference, sigma, {...rules, minImprovement: 1}, 5).kind).toBe('discard');
+		expect(decide([1 + 6.5 * spread1], reference, sigma, up, 5).kind).toBe('keep');
+		expect(decide([1 - 6.5 * spread1], reference, sigma, up, 5).kind).toBe('discard');
+		expect(decide([1 - 6.5 * spread1], reference, sigma, {...rules, minImprovement: 1}, 5).kind).toBe('discard');
 	});
 
 	it('without a noise estimate (or judge: single) compares one number with one number', () => {

@@ -3,8 +3,8 @@ import {appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync} fr
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {GitError, git as coreGit, onGitNotice} from '../../source/core/workspace.js';
-import {checkInvariants, resultRows} from '../support/invariants.js';
-import {makeFaultArena, messages, runLoop, widen} from '../support/faults.js';
+import {checkInvariants, resultRows, sessionProcesses} from '../support/invariants.js';
+import {faultTrain, makeFaultArena, messages, runLoop, startLoop, until, widen} from '../support/faults.js';
 import {replaceLine, ScriptedProposer} from '../support/scripted-proposer.js';
 import {SearchProposer} from '../../source/proposers/search.js';
 import {git, gone, type TempArena} from '../support/workspace.js';
@@ -116,5 +116,36 @@ describe('records', () => {
 		}
 		expect(existsSync(lock)).toBe(false);
 		expect(said).toEqual([expect.stringMatching(/^removed a stale git lock, .*index\.lock/)]);
+	});
+
+	it('a baseline run killed -9 from outside (the OOM killer, say): its own crash row, the baseline again under a new number, the session goes on', async () => {
+		arena = makeFaultArena({baseline_runs: 2}, faultTrain.replace('SLEEP = 0.0', 'SLEEP = 2.0'));
+		const runs = path.join(arena.dir, 'runs');
+		const proposer = new ScriptedProposer([r => widen(r)]);
+		const {events, done} = await startLoop(arena.dir, {proposer, maxExperiments: 3});
+		// The first baseline run's processes, killed as the kernel would: SIGKILL, not from the loop.
+		await until(() => events.some(e => e.type === 'run-start') && sessionProcesses(runs).length > 0, 20_000, 'the first run');
+		for (const pid of sessionProcesses(runs)) process.kill(pid, 'SIGKILL');
+		await done;
+		const rows = checkInvariants(arena.dir);
+		expect(rows.map(r => [r[3], r[4]])).toEqual([
+			['crash', 'baseline'],
+			['keep', 'baseline [mean of 2 runs]'],
+			['rerun', 're-run of #2'],
+			['keep', 'WIDTH 128'],
+		]);
+		const folders = readdirSync(runs).filter(f => /^\d{4,}-/.test(f));
+		const killed = folders.find(f => f.startsWith('0001-'))!;
+		expect(JSON.parse(readFileSync(path.join(runs, killed, 'summary.json'), 'utf8'))).toMatchObject({
+			status: 'crash',
+			reason: expect.stringMatching(/^killed from outside \(.*SIGKILL.*\); the baseline runs again$/),
+		});
+		expect(messages(events, 'warn')).toContainEqual(
+			expect.stringMatching(/^the baseline run #1 was killed from outside .*; running it again$/),
+		);
+		// The baseline's verdict is under its new number and is the mean of the two runs that finished.
+		expect(
+			events.some(e => e.type === 'run-end' && e.record.description.startsWith('baseline') && e.record.status === 'keep' && e.n === 2),
+		).toBe(true);
 	});
 });

@@ -123,10 +123,10 @@ describe('the Ollama agent in the loop', () => {
 			[expect.stringMatching(/keep|discard/), 'WARMDOWN_RATIO -> 0.5'],
 			[expect.stringMatching(/keep|discard/), 'EMBED_LR_MULT -> 2.0'],
 		]);
-		const retries = events.filter(e => e.type === 'proposal-retry') as Array<Extract<LoopEvent, {type: 'proposal-retry'}>>;
+		const retries = events.flatMap(e => (e.type === 'proposal-retry' ? [e] : []));
 		expect(retries.filter(r => r.n === 4)).toHaveLength(1);
 		expect(retries.filter(r => r.n === 5 && /does not match/.test(r.reason))).toHaveLength(2);
-		const failed = events.filter(e => e.type === 'proposal-failed') as Array<Extract<LoopEvent, {type: 'proposal-failed'}>>;
+		const failed = events.flatMap(e => (e.type === 'proposal-failed' ? [e] : []));
 		expect(failed.filter(f => /does not match/.test(f.reason))).toHaveLength(1);
 		// The stand-in model answers the same edit for ever after: each later answer is refused as a repeat, never run twice.
 		expect(failed.slice(1).every(f => /repeats experiment #5/.test(f.reason))).toBe(true);
@@ -228,5 +228,75 @@ describe('the Ollama agent in the loop', () => {
 		expect(broken.rows).toHaveLength(7);
 		const texts = broken.events.flatMap(e => (e.type === 'message' ? [e.text] : []));
 		expect(texts.some(t => /search/i.test(t))).toBe(true);
+	});
+});
+
+describe('a model that fails, a note mid-run, and never the same request twice', () => {
+	const isProposalRequest = (body: ChatBody): boolean => body.messages.some(m => m.content.includes('# Files you may edit'));
+
+	it('a model that only ever answers prose: the search stands in, the session completes its 6 experiments, and no two requests are the same', async () => {
+		arena = makeFakeArena(fakeProgram, fakeTrain.replace('SLEEP = 0.0', 'SLEEP = 0.5'));
+		standin = await startStandin({models: [model]});
+		standin.fallback = {
+			content: 'I would suggest raising the learning rate a little, since the loss is still falling at the end of the budget.',
+			delayMs: 2,
+		};
+		const started = Date.now();
+		const {events, rows} = await runLoop(arena.dir, ollama(standin.url), 7);
+		const experiments = rows.filter(r => r[4] !== 'baseline');
+		expect(experiments).toHaveLength(6);
+		// No experiment waited out a back-off: prose answers are failures, and after two of them the search runs the experiment.
+		expect(Date.now() - started).toBeLessThan(60_000);
+		const proposers = events.flatMap(e => (e.type === 'proposal' ? [e.proposer] : []));
+		expect(proposers.filter(p => p === 'search').length).toBeGreaterThanOrEqual(5);
+		const texts = events.flatMap(e => (e.type === 'message' ? [e.text] : []));
+		expect(
+			texts.some(t => /ollama failed \d+ proposals in a row \(last: .*prose.*\); the search proposer supplies this experiment/.test(t)),
+		).toBe(true);
+		// The model was asked again in the background, and never with the same request.
+		const bodies = standin.chats.map(c => JSON.stringify(c));
+		expect(bodies.length).toBeGreaterThanOrEqual(4);
+		expect(new Set(bodies).size).toBe(bodies.length);
+	});
+
+	it('a note typed while run N trains is in the request of the next experiment to start; prepared ones are made again', async () => {
+		arena = makeFakeArena(fakeProgram, fakeTrain.replace('SLEEP = 0.0', 'SLEEP = 1.5'));
+		standin = await startStandin({models: [model]});
+		const note = 'try narrower networks only';
+		let width = 64;
+		// Every answer a discard (narrower than the best), so nothing conflicts; the description says whether the request held the note.
+		standin.fallback = body => {
+			if (!isProposalRequest(body)) return {content: 'Noted: narrower from now on.', delayMs: 2};
+			const noted = body.messages.some(m => m.content.includes(note));
+			const line = lineOf(body, 'WIDTH =');
+			width -= 1;
+			return {content: answer(`WIDTH -> ${width}${noted ? ' (noted)' : ''}`, line, line.replace(/=\s*[^#]+/, `= ${width}  `)), delayMs: 2};
+		};
+		const loop = new Loop({workspace: arena.dir, proposer: ollama(standin.url), maxExperiments: 6, python: torchPython});
+		const events: LoopEvent[] = [];
+		let saidAt = -1;
+		loop.subscribe(e => {
+			events.push(e);
+			if (e.type === 'run-start' && e.n === 3 && saidAt < 0)
+				setTimeout(() => {
+					saidAt = events.length;
+					loop.say(note);
+				}, 300);
+		});
+		await loop.setup();
+		await loop.run();
+		expect(saidAt).toBeGreaterThan(0);
+		const before = events.slice(0, saidAt).flatMap(e => (e.type === 'run-start' ? [e] : []));
+		const after = events.slice(saidAt).flatMap(e => (e.type === 'run-start' ? [e] : []));
+		expect(before.at(-1)!.n).toBe(3);
+		// Experiments 4 and 5 were prepared before the note; the first to start after it was made with it, and every later one.
+		expect(after.length).toBeGreaterThanOrEqual(2);
+		for (const run of after) expect(run.description).toMatch(/\(noted\)$/);
+		expect(before.every(run => !run.description.includes('(noted)'))).toBe(true);
+		expect(events.some(e => e.type === 'message' && /dropped \d prepared proposals?: preparing again with the note/.test(e.text))).toBe(
+			true,
+		);
+		const bodies = standin.chats.map(c => JSON.stringify(c));
+		expect(new Set(bodies).size).toBe(bodies.length);
 	});
 });

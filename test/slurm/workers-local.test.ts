@@ -56,6 +56,7 @@ direction: lower
 budget: 1
 timeout: 30
 baseline_runs: 1
+writable: [$STANDIN_SYNC]
 ---
 Make val_bpb low.
 `;
@@ -137,5 +138,86 @@ describe('three local workers, one best', () => {
 			expect(info.get(keep[0]!)!.parent_full.slice(0, 7), `the parent of ${keep[4]}`).toBe(before[0]);
 			expect(Number(keep[1])).toBeLessThan(Number(before[1]));
 		}
+	});
+});
+
+// Three knobs; A = 1 alone is quick, the rest end a second after it is kept.
+const trainACD = `import os, time
+# --- hyperparameters ---
+A = 0  # knob a
+# (a)
+# (a)
+# (a)
+C = 0  # knob c
+# (c)
+# (c)
+# (c)
+D = 0  # knob d
+# --- end hyperparameters ---
+sync = os.environ["STANDIN_SYNC"]
+open(os.path.join(sync, f"start-{A}-{C}-{D}-{os.getpid()}"), "w").close()
+def wait_for(ready):
+    end = time.time() + 30
+    while not ready() and time.time() < end:
+        time.sleep(0.05)
+if (A, C, D) == (1, 0, 0):
+    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= 5)
+    open(os.path.join(sync, "quick-done"), "w").close()
+elif (A, C, D) != (0, 0, 0):
+    wait_for(lambda: os.path.exists(os.path.join(sync, "quick-done")))
+    time.sleep(1.0)
+print("---")
+print(f"val_bpb:          {2.0 - 0.1 * A - 0.05 * C - 0.05 * D:.6f}")
+print("peak_vram_mb:     0.0")
+`;
+
+describe('a candidate outrun by a keep on another worker', () => {
+	it('is carried when it beat the best it started from, even if not the new one; a carry that would repeat another experiment is not run', async () => {
+		arena = makeArena({'program.md': program, 'train/train.py': trainACD, '.gitignore': '__pycache__/\nsync/\n'});
+		const proposer = new ScriptedProposer([
+			r => ({description: 'A to 1', edits: [replaceLine(r, 'A = 0', 'A = 1')]}),
+			// 1.95 on the baseline each: better than where they started (2.0), not better than A to 1 (1.9).
+			r => ({description: 'C to 1', edits: [replaceLine(r, 'C = 0', 'C = 1')]}),
+			r => ({description: 'D to 1', edits: [replaceLine(r, 'D = 0', 'D = 1')]}),
+			// A and C at once, on the baseline: the files C to 1 carried onto A to 1 would have.
+			r => ({description: 'A and C to 1', edits: [replaceLine(r, 'A = 0', 'A = 1'), replaceLine(r, 'C = 0', 'C = 1')]}),
+		]);
+		const sync = path.join(arena.dir, 'sync');
+		mkdirSync(sync);
+		const loop = new Loop({
+			workspace: arena.dir,
+			python: torchPython,
+			killGraceSeconds: 1,
+			proposer,
+			maxExperiments: 8,
+			workers: 4,
+			env: {STANDIN_SYNC: sync},
+		});
+		const events: LoopEvent[] = [];
+		loop.subscribe(e => events.push(e));
+		await loop.setup();
+		await loop.run();
+
+		const rows = checkInvariants(arena.dir);
+		const info = summaries(path.join(arena.dir, 'runs'));
+		const row = (d: string) => rows.find(r => r[4] === d)!;
+		const reason = (d: string) => info.get(row(d)[0]!)!.reason!;
+		expect(row('A to 1')[3]).toBe('keep');
+		for (const d of ['C to 1', 'D to 1', 'A and C to 1']) {
+			expect(row(d)[3]).toBe('discard');
+			expect(reason(d)).toMatch(/but on the best it started from/);
+		}
+		// D to 1 and A and C to 1 were carried onto A to 1; C to 1 would have made the files A and C to 1 has.
+		expect(reason('D to 1')).toMatch(/carried onto it as #\d+/);
+		expect(reason('A and C to 1')).toMatch(/carried onto it as #\d+/);
+		expect(reason('C to 1')).toMatch(/it would repeat #\d+/);
+		// The two carried ones ran side by side on A to 1: the first to end was kept, the other carried once more and kept there.
+		const keeps = rows.filter(r => r[3] === 'keep');
+		expect(keeps.map(r => r[4]).slice(0, 2)).toEqual(['baseline', 'A to 1']);
+		expect(keeps).toHaveLength(4);
+		expect(Number(keeps[2]![1])).toBeCloseTo(1.85, 6);
+		expect(Number(keeps[3]![1])).toBeCloseTo(1.8, 6);
+		expect(keeps[3]![4]).toMatch(/ \(on #\d+\) \(on #\d+\)$/);
+		expect(rows).toHaveLength(8);
 	});
 });
