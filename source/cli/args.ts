@@ -41,7 +41,7 @@ Options:
   --slurm-partition P    the Slurm partition (with --executor slurm)
   --slurm-gres G         the Slurm generic resources of one run (default gpu:1)
   --slurm-args "..."     more srun arguments, split like a shell would
-  --sandbox MODE         auto (bubblewrap when installed), bwrap (required), or off (bwrap: not in this build yet)
+  --sandbox MODE         auto (bubblewrap where it runs, else unconfined with a warning), bwrap (required), or off
   --headless             plain lines instead of the screen (also when stdout is not a terminal)
   --json                 JSON lines instead of plain lines (implies --headless)
   --no-bell              no terminal bell (default: it rings on a new best, at the end, and when needed)

@@ -32,11 +32,11 @@ export function startCli(args: string[], options: {cwd: string; env?: Record<str
 	let stdout = '';
 	let stderr = '';
 	const waiters: Array<() => void> = [];
-	child.stdout!.on('data', (d: Buffer) => {
+	child.stdout.on('data', (d: Buffer) => {
 		stdout += String(d);
 		for (const w of [...waiters]) w();
 	});
-	child.stderr!.on('data', (d: Buffer) => {
+	child.stderr.on('data', (d: Buffer) => {
 		stderr += String(d);
 		for (const w of [...waiters]) w();
 	});

@@ -1,4 +1,5 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {skipOutsideCi} from './ci.js';
 import {mkdtempSync, readFileSync, rmdirSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,10 @@ export const isRoot = process.getuid?.() === 0;
 
 /** Why a network namespace with only `lo` cannot be made here (unshare -n, ip), or undefined when it can. */
 export function noNetworkNamespace(): string | undefined {
+	return skipOutsideCi(networkNamespaceProblem());
+}
+
+function networkNamespaceProblem(): string | undefined {
 	if (!isRoot) return 'skipped: a network namespace (unshare -n) needs root';
 	const tried = spawnSync('unshare', ['-n', '--', 'ip', 'link', 'set', 'lo', 'up'], {encoding: 'utf8'});
 	if (tried.error || tried.status !== 0)
@@ -98,6 +103,10 @@ export function noNetworkNamespace(): string | undefined {
 
 /** Why a small tmpfs cannot be mounted here, or undefined when it can. */
 export function noTmpfs(): string | undefined {
+	return skipOutsideCi(tmpfsProblem());
+}
+
+function tmpfsProblem(): string | undefined {
 	if (!isRoot) return 'skipped: mounting a small tmpfs needs root';
 	const dir = mkdtempSync(path.join(tmpdir(), 'nightshift-mount-'));
 	try {
@@ -113,7 +122,7 @@ export function noTmpfs(): string | undefined {
 /** Why the sandbox tests cannot run here, or undefined when they can. */
 export function noSandbox(): string | undefined {
 	const probe = probeBwrap();
-	return probe.ok ? undefined : `skipped: ${probe.reason} (apt-get install bubblewrap)`;
+	return skipOutsideCi(probe.ok ? undefined : `skipped: ${probe.reason} (apt-get install bubblewrap)`);
 }
 
 export function summaryOf(runs: string, folder: string): Record<string, unknown> {

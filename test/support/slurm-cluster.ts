@@ -1,4 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process';
+import {skipOutsideCi} from './ci.js';
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
@@ -51,6 +52,10 @@ function which(name: string): boolean {
 
 /** Why a test cluster cannot start here, or undefined when it can. */
 export function slurmUnavailable(): string | undefined {
+	return skipOutsideCi(slurmProblem());
+}
+
+function slurmProblem(): string | undefined {
 	if (process.getuid?.() !== 0) return 'the Slurm tests need root (mknod for the GPU devices, SlurmUser=root): skipped';
 	const missing = binaries.filter(b => !which(b));
 	if (missing.length > 0)

@@ -1,4 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process';
+import {skipOutsideCi} from '../support/ci.js';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -78,46 +79,49 @@ function expectRestored(result: Awaited<ReturnType<typeof inPty>>): void {
 	expect(result.stty).toMatch(/(^|\s)echo(\s|$)/m);
 }
 
-describe.skipIf(!built || !hasScript)('the screen in a pty', () => {
-	it('loads React’s production build, draws, and gives the terminal back on q', async () => {
-		const result = await inPty('quit', ['--rate', '200', '--seconds', '1'], async (_r, send) => {
-			await sleep(1500);
-			send('q');
-		});
-		expect(result.report?.react).toBe('production');
-		expect(result.report?.exited).toBe(true);
-		expect(result.report?.quit).toBe('finish');
-		expect(result.code).toBe(0);
-		expect(result.driverOutput).toContain('Training #2 bbbbbbb');
-		expectRestored(result);
-	}, 40_000);
-
-	it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)(
-		'gives the terminal back on %s and stops the loop',
-		async signal => {
-			const result = await inPty(signal, ['--rate', '200', '--seconds', '20', '--running'], async r => {
-				await sleep(800);
-				process.kill(r.pid, signal);
+describe.skipIf(skipOutsideCi(!built ? 'build first' : !hasScript ? 'no script(1)' : undefined) !== undefined)(
+	'the screen in a pty',
+	() => {
+		it('loads React’s production build, draws, and gives the terminal back on q', async () => {
+			const result = await inPty('quit', ['--rate', '200', '--seconds', '1'], async (_r, send) => {
+				await sleep(1500);
+				send('q');
 			});
+			expect(result.report?.react).toBe('production');
+			expect(result.report?.exited).toBe(true);
+			expect(result.report?.quit).toBe('finish');
 			expect(result.code).toBe(0);
-			expect(result.report?.quit).toBe('now');
-			expect(result.report?.streamed).not.toBe(true);
+			expect(result.driverOutput).toContain('Training #2 bbbbbbb');
 			expectRestored(result);
-		},
-		40_000,
-	);
+		}, 40_000);
 
-	it('gives the terminal back on a crash, prints it, and exits 1', async () => {
-		const result = await inPty('crash', ['--rate', '200', '--seconds', '20', '--crash-after', '1500'], () => undefined);
-		expect(result.code).toBe(1);
-		expect(result.report?.quit).toBe('now');
-		expect(result.driverOutput).toContain('a deliberate crash');
-		expect(result.driverOutput.indexOf('\u001b[?1049l')).toBeLessThan(result.driverOutput.indexOf('a deliberate crash'));
-		expectRestored(result);
-	}, 40_000);
-});
+		it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)(
+			'gives the terminal back on %s and stops the loop',
+			async signal => {
+				const result = await inPty(signal, ['--rate', '200', '--seconds', '20', '--running'], async r => {
+					await sleep(800);
+					process.kill(r.pid, signal);
+				});
+				expect(result.code).toBe(0);
+				expect(result.report?.quit).toBe('now');
+				expect(result.report?.streamed).not.toBe(true);
+				expectRestored(result);
+			},
+			40_000,
+		);
 
-describe.skipIf(!built || !hasTmux)('the screen in tmux', () => {
+		it('gives the terminal back on a crash, prints it, and exits 1', async () => {
+			const result = await inPty('crash', ['--rate', '200', '--seconds', '20', '--crash-after', '1500'], () => undefined);
+			expect(result.code).toBe(1);
+			expect(result.report?.quit).toBe('now');
+			expect(result.driverOutput).toContain('a deliberate crash');
+			expect(result.driverOutput.indexOf('\u001b[?1049l')).toBeLessThan(result.driverOutput.indexOf('a deliberate crash'));
+			expectRestored(result);
+		}, 40_000);
+	},
+);
+
+describe.skipIf(skipOutsideCi(!built ? 'build first' : !hasTmux ? 'no tmux' : undefined) !== undefined)('the screen in tmux', () => {
 	it('re-lays out on resize with no rows left over, and leaves nothing behind on quit', async () => {
 		const tmux = new Tmux(120, 40);
 		try {
