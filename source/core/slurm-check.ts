@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {slurmCommand, type SlurmEnv} from './slurm-commands.js';
-import {defaultGres} from './slurm.js';
+import {defaultGres} from './slurm-job.js';
 
 // What `--executor slurm` checks before anything runs, so that bad input is
 // one clear sentence at start and not a crash per experiment all night:

@@ -6,7 +6,8 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {RunHandle, RunSpec} from '../../source/core/executor.js';
 import {checkSharedFilesystem, preflightSlurm} from '../../source/core/slurm-check.js';
 import {jobName} from '../../source/core/slurm-commands.js';
-import {SlurmExecutor, srunArgv, type SlurmOptions} from '../../source/core/slurm.js';
+import {SlurmExecutor} from '../../source/core/slurm.js';
+import {srunArgv, type SlurmOptions} from '../../source/core/slurm-job.js';
 import {slurmUnavailable, startSlurmCluster, type SlurmCluster} from '../support/slurm-cluster.js';
 import {queue, sleep, until} from './standin.js';
 

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {checkGpus, listGpuIndices} from '../../source/core/gpu.js';
 import {gresNames, parseSinfo} from '../../source/core/slurm-check.js';
 import {jobName, parseQueue, parseSacct, parseScontrolJob, slurmEnvironment, splitSlurmArgs} from '../../source/core/slurm-commands.js';
-import {requeueFromText, requeueReason, srunArgv, timeLimitMinutes} from '../../source/core/slurm.js';
+import {requeueFromText, requeueReason, srunArgv, timeLimitMinutes} from '../../source/core/slurm-job.js';
 
 // What needs no cluster: the srun command line, reading Slurm's answers, the
 // `--slurm-args` text, and `--gpus` checked against nvidia-smi.
