@@ -174,38 +174,3 @@ export async function cancelJob(target: {id: string} | {name: string}, env: Slur
 	else args.push(`--name=${target.name}`);
 	return slurmCommand('scancel', args, env, 15_000);
 }
-
-/**
- * Splits the text of `--slurm-args` into arguments as a shell would (quotes
- * and backslashes; no expansion), e.g. `--mem=32G --constraint="a100|h100"`.
- */
-export function splitSlurmArgs(text: string): string[] {
-	const args: string[] = [];
-	let current = '';
-	let quote: '"' | "'" | undefined;
-	let started = false;
-	for (let i = 0; i < text.length; i++) {
-		const c = text[i]!;
-		if (quote) {
-			if (c === quote) quote = undefined;
-			else if (c === '\\' && quote === '"' && i + 1 < text.length) current += text[++i];
-			else current += c;
-		} else if (c === '"' || c === "'") {
-			quote = c;
-			started = true;
-		} else if (c === '\\' && i + 1 < text.length) {
-			current += text[++i];
-			started = true;
-		} else if (/\s/.test(c)) {
-			if (started) args.push(current);
-			current = '';
-			started = false;
-		} else {
-			current += c;
-			started = true;
-		}
-	}
-	if (quote) throw new Error(`--slurm-args: unclosed ${quote} in ${JSON.stringify(text)}`);
-	if (started) args.push(current);
-	return args;
-}

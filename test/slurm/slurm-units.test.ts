@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {checkGpus, listGpuIndices} from '../../source/core/gpu.js';
 import {gresNames, parseSinfo} from '../../source/core/slurm-check.js';
-import {jobName, parseQueue, parseSacct, parseScontrolJob, slurmEnvironment, splitSlurmArgs} from '../../source/core/slurm-commands.js';
+import {jobName, parseQueue, parseSacct, parseScontrolJob, slurmEnvironment} from '../../source/core/slurm-commands.js';
+import {splitCommand} from '../../source/core/command.js';
 import {requeueFromText, requeueReason, srunArgv, timeLimitMinutes} from '../../source/core/slurm-job.js';
 
 // What needs no cluster: the srun command line, reading Slurm's answers, the
@@ -108,16 +109,16 @@ describe("Slurm's answers", () => {
 		expect(requeueFromText(['srun: error: n1: task 0: Exited with exit code 1'])).toEqual({});
 	});
 
-	it('splits --slurm-args as a shell would, without expanding anything', () => {
-		expect(splitSlurmArgs(`--mem=32G  --constraint="a100|h100" --comment='night shift' a\\ b`)).toEqual([
+	it('splits --slurm-args as a shell would (the same splitter as the run command), without expanding anything', () => {
+		expect(splitCommand(`--mem=32G  --constraint="a100|h100" --comment='night shift' a\\ b`)).toEqual([
 			'--mem=32G',
 			'--constraint=a100|h100',
 			'--comment=night shift',
 			'a b',
 		]);
-		expect(splitSlurmArgs('')).toEqual([]);
-		expect(splitSlurmArgs(`--x=""`)).toEqual(['--x=']);
-		expect(() => splitSlurmArgs(`--comment='open`)).toThrow(/unclosed/);
+		expect(splitCommand('')).toEqual([]);
+		expect(splitCommand(`--x=""`)).toEqual(['--x=']);
+		expect(() => splitCommand(`--comment='open`)).toThrow(/unterminated ' quote/);
 	});
 });
 

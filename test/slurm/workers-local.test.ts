@@ -15,37 +15,42 @@ import {eventsOf} from './standin.js';
 // order, the branch rule holds: every commit on the branch was measured as it
 // stands there, on top of the commit before it, and beat it.
 
-// Three knobs, far enough apart that git merges an edit of one with an edit of another.
-const train = `import os, time
+/**
+ * A train.py with one knob a constant, far enough apart that git merges an
+ * edit of one with an edit of another, and an order whatever the machine's
+ * load: the run with A = 1 alone ends once `starts` runs (the baseline and
+ * every candidate) have begun; the other candidates end `after` seconds
+ * after it has, so that it is kept while they run. The metric is 2.0 less
+ * each knob times its weight.
+ */
+function syncedTrain(weights: Record<string, number>, starts: number, after: number): string {
+	const knobs = Object.keys(weights);
+	const tuple = `(${knobs.join(', ')}${knobs.length === 1 ? ',' : ''})`;
+	const quick = `(${knobs.map(k => (k === 'A' ? '1' : '0')).join(', ')})`;
+	const base = `(${knobs.map(() => '0').join(', ')})`;
+	return `import os, time
 # --- hyperparameters ---
-A = 0  # knob a
-# (a)
-# (a)
-# (a)
-B = 0  # knob b
-# (b)
-# (b)
-# (b)
-C = 0  # knob c
+${knobs.map(k => `${k} = 0  # knob ${k.toLowerCase()}`).join('\n# (spacer)\n# (spacer)\n# (spacer)\n')}
 # --- end hyperparameters ---
-# The order, whatever the machine's load: A = 1 alone ends once the baseline and all three candidates have
-# started; the others end a while after it has, so that it is kept while they run.
 sync = os.environ["STANDIN_SYNC"]
-open(os.path.join(sync, f"start-{A}-{B}-{os.getpid()}"), "w").close()
+open(os.path.join(sync, "start-" + "-".join(str(k) for k in ${tuple}) + f"-{os.getpid()}"), "w").close()
 def wait_for(ready):
     end = time.time() + 30
     while not ready() and time.time() < end:
         time.sleep(0.05)
-if (A, B) == (1, 0):
-    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= 4)
+if ${tuple} == ${quick}:
+    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= ${starts})
     open(os.path.join(sync, "quick-done"), "w").close()
-elif (A, B) != (0, 0):
+elif ${tuple} != ${base}:
     wait_for(lambda: os.path.exists(os.path.join(sync, "quick-done")))
-    time.sleep(1.5)
+    time.sleep(${after})
 print("---")
-print(f"val_bpb:          {2.0 - 0.1 * A - 0.1 * B - 0.1 * C:.6f}")
+print(f"val_bpb:          {2.0 - ${knobs.map(k => `${weights[k]} * ${k}`).join(' - ')}:.6f}")
 print("peak_vram_mb:     0.0")
 `;
+}
+
+const train = syncedTrain({A: 0.1, B: 0.1, C: 0.1}, 4, 1.5);
 
 const program = `---
 editable: [train/train.py]
@@ -141,35 +146,7 @@ describe('three local workers, one best', () => {
 	});
 });
 
-// Three knobs; A = 1 alone is quick, the rest end a second after it is kept.
-const trainACD = `import os, time
-# --- hyperparameters ---
-A = 0  # knob a
-# (a)
-# (a)
-# (a)
-C = 0  # knob c
-# (c)
-# (c)
-# (c)
-D = 0  # knob d
-# --- end hyperparameters ---
-sync = os.environ["STANDIN_SYNC"]
-open(os.path.join(sync, f"start-{A}-{C}-{D}-{os.getpid()}"), "w").close()
-def wait_for(ready):
-    end = time.time() + 30
-    while not ready() and time.time() < end:
-        time.sleep(0.05)
-if (A, C, D) == (1, 0, 0):
-    wait_for(lambda: len([f for f in os.listdir(sync) if f.startswith("start-")]) >= 5)
-    open(os.path.join(sync, "quick-done"), "w").close()
-elif (A, C, D) != (0, 0, 0):
-    wait_for(lambda: os.path.exists(os.path.join(sync, "quick-done")))
-    time.sleep(1.0)
-print("---")
-print(f"val_bpb:          {2.0 - 0.1 * A - 0.05 * C - 0.05 * D:.6f}")
-print("peak_vram_mb:     0.0")
-`;
+const trainACD = syncedTrain({A: 0.1, C: 0.05, D: 0.05}, 5, 1.0);
 
 describe('a candidate outrun by a keep on another worker', () => {
 	it('is carried when it beat the best it started from, even if not the new one; a carry that would repeat another experiment is not run', async () => {
