@@ -34,7 +34,7 @@ export class Tmux {
 			String(this.height),
 			'-c',
 			cwd,
-			`env -u CI -u GITHUB_ACTIONS -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID sh -c ${shellQuote(`${exports} ${command}; echo; echo "[exited $?]"; PS1='$ ' exec sh -i`)}`,
+			`env -u CI -u GITHUB_ACTIONS -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID sh -c ${shellQuote(`${exports} ${command}; s=$?; echo; echo "[exited $s]"; PS1='$ ' exec sh -i`)}`,
 		);
 		this.started = true;
 		this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
