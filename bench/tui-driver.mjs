@@ -91,8 +91,20 @@ if (flag('--cat')) {
 		setBudget() {}
 		setModel() {}
 		say() {}
+		ask() {}
 		removeNote() {}
 		showNotes() {}
+		showMemory() {}
+		async details(n) {
+			return {n, diff: '', logTail: [], summary: undefined};
+		}
+		async changeSinceBaseline() {
+			return '';
+		}
+		lastSeen() {
+			return undefined;
+		}
+		markSeen() {}
 		async saveGoal(text) {
 			this.goal = text;
 		}
