@@ -139,7 +139,8 @@ export function table(t: TableInput, visible: readonly Row[], inner: number, uni
 	const judgedW = Math.max(metricW + 1, ...visible.map(r => width(judgedOf(r))));
 	const several = (t.workers ?? 1) > 1;
 	const workerW = several ? Math.max(2, ...visible.map(r => width(workerOf(r)))) : 0;
-	let statusW = Math.max(6, ...looks.map(l => width(l.text)));
+	// As wide as the longest word (`discard`), so that the columns stay put while the table scrolls.
+	let statusW = Math.max(7, ...looks.map(l => width(l.text)));
 	let showJudged = inner >= 56;
 	let showWorker = several;
 	const need = Math.max(0, ...visible.map(r => essential(descriptionOf(r, t.budgetSeconds).text)));

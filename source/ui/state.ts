@@ -7,7 +7,7 @@ import {changed, StoreModel} from './store-model.js';
 // series, streamed tokens) lives here, outside React; React sees a snapshot
 // published only when something changed, and no more often than it needs:
 // a change to the screen's structure (a result, a message, a state) within
-// `1/fps` s; a log that streams, 2.5 times a second; a log that trickles
+// `1/fps` s; a log that streams, twice a second (on the clock's beat); a log that trickles
 // (an idle run: a line a second), with the clock's next tick, so that a
 // second costs one frame; the loss curve once a second. Parts that did not
 // change keep their identity, so a pane whose inputs are the same is not
@@ -32,6 +32,8 @@ export class UiStore {
 	private timer: NodeJS.Timeout | undefined;
 	private due = Infinity;
 	private tick: NodeJS.Timeout | undefined;
+	/** The run start the clock's ticks are aligned to. */
+	private tickBase = 0;
 	private clockUsers = 0;
 	private lastLoss = -Infinity;
 	private readonly interval: number;
@@ -44,7 +46,7 @@ export class UiStore {
 
 	constructor(fps = 10) {
 		this.interval = 1000 / fps;
-		this.logInterval = 4 * this.interval;
+		this.logInterval = 5 * this.interval;
 		this.lossInterval = 10 * this.interval;
 		this.snapshot = this.build(undefined, Date.now());
 	}
@@ -117,9 +119,22 @@ export class UiStore {
 		}
 		if (what & changed.log) {
 			this.logPending++;
-			if (this.logPending >= streamingLines || !this.tick) this.schedule(this.logInterval);
+			// A publish already on its way takes this line too (the common case while a log streams: no clock read per line).
+			if (this.timer) return;
+			if (this.logPending >= streamingLines || !this.tick) this.schedule(this.onGrid(this.logInterval));
 		}
 		if (what & changed.loss && !this.tick) this.schedule(Math.max(this.logInterval, this.lastLoss + this.lossInterval - Date.now()));
+	}
+
+	/**
+	 * At least `ms` from now, on the clock's half-second grid while it ticks:
+	 * a streaming log's frames then fall on the tick's every other time, and
+	 * the two make one frame, not two.
+	 */
+	private onGrid(ms: number): number {
+		if (!this.tick) return ms;
+		const phase = (((Date.now() - this.tickBase) % 500) + 500) % 500;
+		return ms + ((((502 - phase - ms) % 500) + 500) % 500);
 	}
 
 	private schedule(ms: number): void {
@@ -146,6 +161,7 @@ export class UiStore {
 		// On the followed run's whole seconds, when its countdown moves (2 ms after, so it has).
 		const feeds = this.model.feeds;
 		const base = feeds.get(this.model.follow).run?.startedAt ?? feeds.runs()[0]?.startedAt ?? 0;
+		this.tickBase = base;
 		const phase = (((Date.now() - base) % 1000) + 1000) % 1000;
 		this.tick = setTimeout(() => {
 			this.tick = undefined;

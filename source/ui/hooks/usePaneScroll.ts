@@ -1,4 +1,4 @@
-import {useState} from 'react';
+import {useMemo, useState} from 'react';
 import {tableRows} from '../experiment-table.js';
 import type {Pane} from '../keys.js';
 import type {Layout, Rect} from '../layout.js';
@@ -63,7 +63,9 @@ export function usePaneScroll({focus, box, snapshot, agentFooter, scrollGoal}: P
 
 	const agentMax = (): number => agentMaxScroll(snapshot.agent, box.agent.width, box.agent.height, agentFooter);
 
-	const rows = tableRows(snapshot);
+	// The table's rows only change with the results, the runs or the experiments waiting: not with every log line.
+	const {experiments, runs, pending} = snapshot;
+	const rows = useMemo(() => tableRows({experiments, runs, pending}), [experiments, runs, pending]);
 	const indexOf = (n: number | undefined): number =>
 		Math.max(
 			0,
