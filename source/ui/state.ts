@@ -7,12 +7,13 @@ import {changed, StoreModel} from './store-model.js';
 // series, streamed tokens) lives here, outside React; React sees a snapshot
 // published only when something changed, and no more often than it needs:
 // a change to the screen's structure (a result, a message, a state) within
-// `1/fps` s; a log that streams, twice a second (on the clock's beat); a log that trickles
-// (an idle run: a line a second), with the clock's next tick, so that a
-// second costs one frame; the loss curve once a second. Parts that did not
-// change keep their identity, so a pane whose inputs are the same is not
-// drawn again. The clock ticks only while the screen listens and something
-// counts (a run in progress, the loop working): an idle screen has no timer.
+// `1/fps` s; a log that streams, twice a second, on the clock's beat; a log
+// that trickles (an idle run: a line a second) with the clock's next tick,
+// so that a second costs one frame; the loss curve once a second. Parts
+// that did not change keep their identity, so a pane whose inputs are the
+// same is not drawn again. The clock ticks only while the screen listens
+// and something counts (a run in progress, the loop working): an idle
+// screen has no timer.
 
 export type {AgentEntry, Experiment, LogLine, Point, ProposerActivity, RunView, Snapshot, WorkerView} from './snapshot.js';
 export {agentCapacity} from './agent-log.js';
