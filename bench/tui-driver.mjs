@@ -91,8 +91,20 @@ if (flag('--cat')) {
 		setBudget() {}
 		setModel() {}
 		say() {}
+		ask() {}
 		removeNote() {}
 		showNotes() {}
+		showMemory() {}
+		async details(n) {
+			return {n, diff: '', logTail: [], summary: undefined};
+		}
+		async changeSinceBaseline() {
+			return '';
+		}
+		lastSeen() {
+			return undefined;
+		}
+		markSeen() {}
 		async saveGoal(text) {
 			this.goal = text;
 		}
@@ -167,7 +179,11 @@ if (flag('--cat')) {
 	// Let the first frame settle before measuring.
 	await new Promise(r => setTimeout(r, 500));
 	report.react = (await import('../dist/ui/production.js')).reactLoaded() ?? 'none';
-	const sample = () => report.rss.push([Date.now(), process.memoryUsage().rss]);
+	const sample = () => {
+		const m = process.memoryUsage();
+		// RSS first (what the benchmarks read); then the heap V8 holds, what is live in it, and memory outside it.
+		report.rss.push([Date.now(), m.rss, m.heapTotal, m.heapUsed, m.external + m.arrayBuffers]);
+	};
 	// The live heap after a full collection (node --expose-gc): what a leak would grow.
 	const liveHeap = () => {
 		globalThis.gc?.();

@@ -1,8 +1,9 @@
 import {Box, Text, useWindowSize} from 'ink';
-import React, {useSyncExternalStore} from 'react';
+import type React from 'react';
+import {useEffect, useSyncExternalStore} from 'react';
 import {isIdle} from '../core/events.js';
 import type {LoopControl} from '../core/intents.js';
-import {useClock} from './hooks/useClock.js';
+import {isWorking} from './activity.js';
 import {useKeyboard} from './hooks/useKeyboard.js';
 import {useScreen} from './hooks/useScreen.js';
 import {layout, minColumns, minRows, tooSmall, type Rect} from './layout.js';
@@ -14,6 +15,7 @@ import {LossChart} from './panes/LossChart.js';
 import {QuitDialog, quitDialogSize} from './panes/QuitDialog.js';
 import {StatusBar} from './panes/StatusBar.js';
 import {TrainingLog} from './panes/TrainingLog.js';
+import {Viewer} from './panes/Viewer.js';
 import type {Snapshot} from './snapshot.js';
 import type {UiStore} from './state.js';
 import {bufferText} from './text-buffer.js';
@@ -37,8 +39,9 @@ export type AppProps = {
 /** What the proposer and the loop are doing, for the Agent pane's title. */
 function activityOf(s: Snapshot): string | undefined {
 	const parts: string[] = [];
-	if (s.proposer) parts.push(`#${s.proposer.n} ${s.proposer.phase}…`);
-	if (s.run) parts.push(`running #${s.run.n}`);
+	if (s.proposer) parts.push(s.proposer.phase === 'queued' ? `#${s.proposer.n} queued` : `#${s.proposer.n} ${s.proposer.phase}…`);
+	if (s.runs.length > 1) parts.push(`running ${s.runs.map(r => `#${r.n}`).join(' ')}`);
+	else if (s.run) parts.push(`running #${s.run.n}`);
 	else if (isIdle(s.state)) parts.push(s.state);
 	return parts.length ? parts.join(' · ') : undefined;
 }
@@ -61,7 +64,10 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 	const box = layout(columns, rows);
 	const ui = useScreen({control, store, snapshot, box, programPath, ...(openEditor ? {openEditor} : {})});
 	useKeyboard(ui.mode, ui.focus, ui.actions);
-	const now = useClock(snapshot.run !== undefined);
+	// The countdown and the spinner move with the store's clock: one timer, and a second costs one frame.
+	useEffect(() => store.startClock(), [store]);
+	const counting = snapshot.runs.length > 0 || isWorking(snapshot);
+	const several = snapshot.workers.length > 1;
 
 	if (tooSmall(columns, rows)) {
 		return (
@@ -101,6 +107,7 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					log={snapshot.log}
 					run={snapshot.run}
 					lastRun={snapshot.lastRun}
+					worker={several ? snapshot.followed : undefined}
 					scroll={ui.scroll.log}
 					width={box.log.width}
 					height={box.log.height}
@@ -116,6 +123,7 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					experiments={snapshot.experiments}
 					{...session}
 					runNumber={snapshot.run?.n}
+					worker={several ? snapshot.followed : undefined}
 					width={box.chart.width}
 					height={box.chart.height}
 					focused={focus === 'chart'}
@@ -127,9 +135,13 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					experiments={snapshot.experiments}
 					best={snapshot.best}
 					baseline={snapshot.baseline}
-					running={snapshot.run}
+					runs={snapshot.runs}
+					pending={snapshot.pending}
+					budgetSeconds={snapshot.budgetSeconds}
+					workers={snapshot.workers.length}
 					{...session}
 					scroll={ui.scroll.experiments}
+					selected={ui.scroll.selected}
 					width={box.experiments.width}
 					height={box.experiments.height}
 					focused={focus === 'experiments'}
@@ -155,8 +167,10 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					state={snapshot.state}
 					detail={snapshot.detail}
 					run={snapshot.run}
+					workers={several ? snapshot.workers : undefined}
 					proposer={snapshot.proposer}
-					now={snapshot.run ? now : 0}
+					now={counting ? snapshot.now : 0}
+					fresh={ui.viewer.fresh}
 					best={snapshot.best}
 					baseline={snapshot.baseline}
 					metric={snapshot.session?.metric}
@@ -166,6 +180,19 @@ export function App({control, store, openEditor, editor, programPath, size}: App
 					width={box.columns}
 				/>,
 			)}
+			{ui.viewer.open
+				? at(
+						overlay,
+						<Viewer
+							title={ui.viewer.open.title}
+							keys={ui.viewer.open.keys}
+							lines={ui.viewer.open.lines}
+							scroll={ui.viewer.open.scroll}
+							width={overlay.width}
+							height={overlay.height}
+						/>,
+					)
+				: null}
 			{ui.help ? at(overlay, <Help width={overlay.width} height={overlay.height} scroll={ui.scroll.help} />) : null}
 			{ui.quit.stage ? at(centred, <QuitDialog stage={ui.quit.stage} width={centred.width} height={centred.height} />) : null}
 		</Box>

@@ -45,4 +45,20 @@ export type UiActions = {
 	recall(direction: 1 | -1): void;
 	/** A bracketed paste: into the field with focus (or the one the focused pane has). */
 	paste(text: string): void;
+	/** The morning view: what happened since the person last looked. */
+	openSummary(): void;
+	/** The morning view counts from when the person last looked, or from the start. */
+	toggleSince(): void;
+	/** The whole change from the baseline to the best, in the viewer. */
+	showChange(): void;
+	/** Training and Loss follow the next worker. */
+	followNextWorker(): void;
+	/** The selected experiment's diff and log, in the viewer. */
+	openDetails(): void;
+	/** Closes the viewer (the morning view: the person has now looked). */
+	closeView(): void;
+	scrollView(delta: number, page: boolean): void;
+	jumpView(to: 'start' | 'end'): void;
+	/** Quitting with unsaved goal edits: save them, drop them, or stay. */
+	answerUnsaved(answer: 'save' | 'discard' | 'cancel'): void;
 };

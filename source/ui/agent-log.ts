@@ -29,10 +29,38 @@ export class AgentLog {
 		return -1;
 	}
 
+	/** Index of the newest entry that `match` takes, or -1. */
+	find(match: (entry: AgentEntry) => boolean): number {
+		for (let i = this.entries.length - 1; i >= 0; i--) if (match(this.entries[i]!)) return i;
+		return -1;
+	}
+
 	/** Replaces an entry with what `change` makes of it. */
 	update(index: number, change: (entry: AgentEntry) => AgentEntry): void {
 		this.entries[index] = change(this.entries[index]!);
 		this.dirty = true;
+	}
+
+	/** The chat's stream: the user's lines as they are, the agent's answer growing in one entry until `done`. */
+	chat(role: 'user' | 'agent', text: string, done: boolean): void {
+		if (role === 'user') return this.add({kind: 'user', text});
+		const i = this.streaming('agent');
+		if (done) {
+			if (i >= 0) this.update(i, () => ({kind: 'agent', text, streaming: false}));
+			else this.add({kind: 'agent', text, streaming: false});
+		} else if (i >= 0)
+			this.update(i, e => ({kind: 'agent', text: ((e as {text: string}).text + text).slice(-streamCapacity), streaming: true}));
+		else this.add({kind: 'agent', text, streaming: true});
+	}
+
+	/** The proposal entry of experiment n takes the names of who really made it (the stand-in, not the model asked first). */
+	relabel(n: number, proposer: string, model: string | undefined): void {
+		const i = this.find(e => e.kind === 'proposal' && e.n === n);
+		if (i < 0) return;
+		this.update(i, e => {
+			const {model: _asked, ...rest} = e as Extract<AgentEntry, {kind: 'proposal'}>;
+			return {...rest, proposer, ...(model ? {model} : {})};
+		});
 	}
 
 	/** The streaming proposal, if any, is done. */

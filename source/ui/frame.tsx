@@ -1,6 +1,6 @@
 import {Box, Transform} from 'ink';
 import {createContext, useContext} from 'react';
-import {cut, fitLine, width as cellsOf, type Line, type Segment} from './text.js';
+import {cut, fitLine, toAscii, width as cellsOf, type Line, type Segment} from './text.js';
 
 // Every pane is drawn as exact lines inside a border we draw ourselves: the
 // title sits in the top edge, the focused pane gets a double (or, on a dumb
@@ -38,10 +38,10 @@ export function styled(segment: Segment, theme: Theme): string {
 	return codes.length === 0 || segment.text === '' ? segment.text : `\u001b[${codes.join(';')}m${segment.text}\u001b[0m`;
 }
 
-/** A line fitted to exactly `cells` and styled. */
+/** A line fitted to exactly `cells` and styled; on a plain terminal, in ASCII (nothing else reaches it). */
 export function renderLine(line: Line, cells: number, theme: Theme): string {
 	let out = '';
-	for (const segment of fitLine(line, cells)) out += styled(segment, theme);
+	for (const segment of fitLine(line, cells, !theme.unicode)) out += styled(segment, theme);
 	return out;
 }
 
@@ -84,9 +84,11 @@ export function frameRows({title, info, width, height, focused, lines}: FramePro
 	const inner = width - 2;
 	const rows = height - 2;
 	const marker = focused ? (theme.unicode ? '▸ ' : '> ') : '';
-	const label = cut(` ${marker}${title} `, Math.max(0, inner - 1));
+	const plain = (text: string): string => (theme.unicode ? text : toAscii(text));
+	const mark = theme.unicode ? '…' : '...';
+	const label = cut(plain(` ${marker}${title} `), Math.max(0, inner - 1), mark);
 	const room = inner - 3 - cellsOf(label);
-	const right = info && room >= 2 ? ` ${cut(info, room)} ` : '';
+	const right = info && room >= 2 ? ` ${cut(plain(info), room, mark)} ` : '';
 	const fill = Math.max(0, inner - 1 - cellsOf(label) - cellsOf(right));
 	const edge: Segment = {text: '', ...(focused ? {color: 'cyan', bold: true} : {dim: false})};
 	const border = (text: string): string => styled({...edge, text}, theme);

@@ -66,3 +66,9 @@ export function layout(columns: number, rows: number): Layout {
 		status,
 	};
 }
+
+/** The order Tab walks the panes: as they are laid out, left to right, then top to bottom (by their top-left corners). */
+export function focusOrder(box: Layout): Pane[] {
+	const all: Pane[] = ['goal', 'log', 'chart', 'agent', 'experiments'];
+	return all.sort((a, b) => box[a].y - box[b].y || box[a].x - box[b].x);
+}

@@ -3,6 +3,7 @@ import type {LoopControl} from '../core/intents.js';
 import type {Theme} from './frame.js';
 import {loadScreen} from './production.js';
 import {UiStore} from './state.js';
+import {RowDiff} from './terminal-diff.js';
 
 // No static import of Ink, React or the panes here: they load in
 // loadScreen() with React's production build (see production.ts).
@@ -41,6 +42,30 @@ export function createStore(): UiStore {
 export function themeFromEnv(env: NodeJS.ProcessEnv = process.env): Theme {
 	const dumb = env.TERM === 'dumb';
 	return {color: env.NO_COLOR === undefined && !dumb, unicode: !dumb};
+}
+
+/**
+ * The terminal stream as Ink sees it, writing less: each row rewrite is cut
+ * to the cells that changed (RowDiff), and the cursor walk past unchanged
+ * rows (an `ESC [ E` each) is one `ESC [ n E` (the same move, CNL with a
+ * count). At idle that is most of what a second sends over SSH.
+ */
+export function squeezed(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+	// eslint-disable-next-line no-control-regex -- Ink's "next line": ESC is what it matches.
+	const walk = /(?:\u001b\[E){2,}/g;
+	const rows = new RowDiff(() => stream.rows);
+	const write = (chunk: unknown, ...rest: unknown[]): boolean =>
+		(stream.write as (...args: unknown[]) => boolean)(
+			typeof chunk === 'string' ? rows.rewrite(chunk).replace(walk, m => `\u001b[${m.length / 3}E`) : chunk,
+			...rest,
+		);
+	return new Proxy(stream, {
+		get(target, property) {
+			if (property === 'write') return write;
+			const value: unknown = Reflect.get(target, property, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
 }
 
 // What puts a terminal back: bracketed paste off and the cursor shown (harmless
@@ -138,7 +163,7 @@ export async function runTui(control: LoopControl, storeOrOptions: UiStore | Tui
 				}),
 			),
 			{
-				stdout,
+				stdout: squeezed(stdout),
 				stdin,
 				...(options.stderr ? {stderr: options.stderr} : {}),
 				alternateScreen: true,
@@ -167,5 +192,7 @@ export async function runTui(control: LoopControl, storeOrOptions: UiStore | Tui
 		store.dispose();
 	}
 	if (quitting) await quitting;
+	// What a pane threw is rethrown as it was: the caller prints it.
+	// eslint-disable-next-line @typescript-eslint/only-throw-error
 	if (failure !== undefined) throw failure;
 }

@@ -32,11 +32,26 @@ export type SlashCommand = {
 export const slashCommands: readonly SlashCommand[] = [
 	{name: '/pause', help: 'pause after this run', run: ({control}) => control.pause()},
 	{name: '/resume', help: 'resume', run: ({control}) => control.resume()},
-	{name: '/stop', help: 'stop this run now (recorded as crash, reverted)', run: ({control}) => control.stopRun()},
-	{name: '/keep', help: 'keep the last result, overruling the judge', run: ({control}) => control.overrule('keep')},
-	{name: '/revert', help: 'revert the last kept result, overruling the judge', run: ({control}) => control.overrule('revert')},
+	{
+		name: '/stop',
+		args: '[worker]',
+		help: 'stop the run now, on every worker or on one (recorded as a crash: stopped by hand)',
+		run: ({control, args}) => control.stopRun(args[0]),
+	},
+	{
+		name: '/keep',
+		help: 'keep the last finished result, overruling the judge (it says which one first)',
+		run: ({control}) => control.overrule('keep'),
+	},
+	{
+		name: '/revert',
+		help: 'revert the last finished result if it was kept, overruling the judge (it says which one first)',
+		run: ({control}) => control.overrule('revert'),
+	},
 	{name: '/budget', args: '<seconds>', help: 'time budget from the next run on', run: setBudget},
-	{name: '/model', args: '<name>', help: 'switch the model', run: setModel},
+	{name: '/model', args: '<name>', help: 'switch the model (the server is asked first)', run: setModel},
+	{name: '/ask', args: '<question>', help: 'ask the agent; answered, not kept as a note (so is a line ending in ?)', run: ask},
+	{name: '/memory', help: 'what the proposer remembers of this session (its digest), in full', run: ({control}) => control.showMemory()},
 	{name: '/notes', args: '[rm N | clear]', help: 'list the steering notes, remove one, or all', run: manageNotes},
 	{name: '/help', help: 'show the keys and commands', run: () => ({help: true})},
 ];
@@ -52,6 +67,13 @@ function setModel({control, args}: SlashContext): SlashAnswer | void {
 	const name = args.join(' ');
 	if (!name) return {message: 'usage: /model <name>, e.g. /model qwen2.5-coder:14b', level: 'warn'};
 	control.setModel(name);
+	return {message: `/model ${name}: asking the server whether it has it…`};
+}
+
+function ask({control, args}: SlashContext): SlashAnswer | void {
+	const question = args.join(' ');
+	if (!question) return {message: 'usage: /ask <question>, e.g. /ask what worked so far?', level: 'warn'};
+	control.ask(question);
 }
 
 function manageNotes({control, notes, args}: SlashContext): SlashAnswer {
@@ -81,8 +103,28 @@ export function runSlash(text: string, control: LoopControl, notes: readonly Ste
 	const [name = '', ...args] = text.trim().split(/\s+/);
 	const command = slashCommands.find(c => c.name === name);
 	if (command) return command.run({control, notes, args}) ?? {};
-	const close = slashCommands.filter(c => c.name.startsWith(name.slice(0, 3)));
-	return {message: `unknown command ${name}${close.length ? `; did you mean ${close.map(c => c.name).join(', ')}?` : ''}`, level: 'warn'};
+	const close = closest(name);
+	const hint = close.length > 0 ? `did you mean ${close.join(' or ')}?` : `the commands: ${slashCommands.map(c => c.name).join(' ')}`;
+	return {message: `unknown command ${name}; ${hint}`, level: 'warn'};
+}
+
+/** The commands nearest to a mistyped name (by edits; a typo of a letter or two), nearest first. */
+export function closest(name: string): string[] {
+	const scored = slashCommands.map(c => ({name: c.name, d: c.name.startsWith(name) && name.length > 1 ? 0 : distance(name, c.name)}));
+	const best = Math.min(...scored.map(s => s.d));
+	const limit = Math.max(1, Math.floor((name.length - 1) / 2));
+	return best <= limit ? scored.filter(s => s.d === best).map(s => s.name) : [];
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function distance(a: string, b: string): number {
+	let row = Array.from({length: b.length + 1}, (_, i) => i);
+	for (let i = 1; i <= a.length; i++) {
+		const next = [i];
+		for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+		row = next;
+	}
+	return row[b.length]!;
 }
 
 /** Commands that match what has been typed so far (the first word; all of them for a lone `/`). */

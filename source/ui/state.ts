@@ -1,41 +1,45 @@
-import {dispatch, isIdle, type EventHandlers, type EventOf, type LoopEvent} from '../core/events.js';
+import {dispatch, type LoopEvent} from '../core/events.js';
 import {sanitize} from '../core/sanitize.js';
-import type {ExperimentRecord} from '../core/types.js';
-import {AgentLog, sanitizeBlock, streamCapacity} from './agent-log.js';
-import {clip, lineLimit, LogRing, pushPoint} from './log-ring.js';
-import type {AgentEntry, Experiment, Point, Snapshot} from './snapshot.js';
+import type {Snapshot} from './snapshot.js';
+import {changed, StoreModel} from './store-model.js';
 
 // Events -> what the screen shows. Fast-changing data (log lines, the loss
 // series, streamed tokens) lives here, outside React; React sees a snapshot
-// published at most `fps` times a second, and only when something changed.
-// Parts that did not change keep their identity from one snapshot to the
-// next, so a pane whose inputs are the same is not drawn again. Events are
-// reduced through one handler per type (core's EventHandlers): a new event
-// type does not compile until the screen says what it shows of it.
+// published only when something changed, and no more often than it needs:
+// a change to the screen's structure (a result, a message, a state) within
+// `1/fps` s; a log that streams, twice a second, on the clock's beat; a log
+// that trickles (an idle run: a line a second) with the clock's next tick,
+// so that a second costs one frame; the loss curve once a second. Parts
+// that did not change keep their identity, so a pane whose inputs are the
+// same is not drawn again. The clock ticks only while the screen listens
+// and something counts (a run in progress, the loop working): an idle
+// screen has no timer.
 
-export type {AgentEntry, Experiment, LogLine, Point, ProposerActivity, Snapshot} from './snapshot.js';
+export type {AgentEntry, Experiment, LogLine, Point, ProposerActivity, RunView, Snapshot, WorkerView} from './snapshot.js';
 export {agentCapacity} from './agent-log.js';
 export {lineLimit, logCapacity, lossCapacity, LogRing} from './log-ring.js';
 
-/** A message, a description or a rationale longer than this is cut for the screen. */
-const textLimit = 4000;
-
-type Cheap = Omit<Snapshot, 'version' | 'log' | 'logTotal' | 'loss' | 'agent'>;
+/** Log events since the last publish that make a log "streaming" (published on its own, not with the clock). */
+const streamingLines = 3;
+/** Internal: the clock ticked. */
+const ticked = 16;
 
 export class UiStore {
 	private snapshot: Snapshot;
-	private ring = new LogRing();
-	private loss: Point[] = [];
-	/** The loss series of the run that ended last, should an overrule make it the best later. */
-	private finished: {n: number; loss: Point[]} | undefined;
-	private agent = new AgentLog();
+	private readonly model = new StoreModel();
 	private listeners = new Set<() => void>();
-	private dirty = false;
-	private logDirty = false;
-	private lossDirty = false;
+	private dirty = 0;
+	private logPending = 0;
 	private timer: NodeJS.Timeout | undefined;
+	private due = Infinity;
+	private tick: NodeJS.Timeout | undefined;
+	/** The run start the clock's ticks are aligned to. */
+	private tickBase = 0;
+	private clockUsers = 0;
+	private lastLoss = -Infinity;
 	private readonly interval: number;
-	private cheap: Cheap;
+	private readonly logInterval: number;
+	private readonly lossInterval: number;
 	/** Snapshots published so far (the benchmark and tests read it). */
 	published = 0;
 	/** Events taken in so far. */
@@ -43,8 +47,9 @@ export class UiStore {
 
 	constructor(fps = 10) {
 		this.interval = 1000 / fps;
-		this.cheap = {state: 'starting', bestLoss: [], experiments: [], notes: [], gpus: [], goalVersion: 0};
-		this.snapshot = {...this.cheap, version: 0, log: [], logTotal: 0, loss: [], agent: []};
+		this.logInterval = 5 * this.interval;
+		this.lossInterval = 10 * this.interval;
+		this.snapshot = this.build(undefined, Date.now());
 	}
 
 	subscribe = (listener: () => void): (() => void) => {
@@ -57,224 +62,157 @@ export class UiStore {
 	/** The loop's listener. */
 	handle = (event: LoopEvent): void => {
 		this.events++;
-		dispatch(this.handlers, event);
-		this.changed();
+		this.changed(dispatch(this.model.handlers, event));
 	};
 
 	/** A message from the screen itself (a command's answer, a save). */
 	note(kind: 'info' | 'warn' | 'error', text: string): void {
-		this.agent.add({kind, text: text.split('\n').map(sanitize).join('\n')});
-		this.changed();
+		this.model.agent.add({kind, text: text.split('\n').map(sanitize).join('\n')});
+		this.changed(changed.structure);
+	}
+
+	/** The worker whose log and loss the screen shows. */
+	get followed(): string {
+		return this.model.follow;
+	}
+
+	/** Follows a worker (by hand: runs starting elsewhere then leave it alone); none given: the next one. */
+	follow(worker?: string): string {
+		const names = this.model.feeds.names;
+		const next = worker ?? names[(names.indexOf(this.model.follow) + 1) % names.length]!;
+		this.model.followed = next;
+		this.model.followedByHand = true;
+		this.changed(changed.run);
+		return next;
+	}
+
+	/** While the screen is up: a tick a second whenever something counts down or turns. Returns the way to stop it. */
+	startClock(): () => void {
+		this.clockUsers++;
+		this.clock();
+		let stopped = false;
+		return () => {
+			if (stopped) return;
+			stopped = true;
+			this.clockUsers--;
+			this.clock();
+		};
 	}
 
 	dispose(): void {
-		if (this.timer) clearTimeout(this.timer);
-		this.timer = undefined;
+		clearTimeout(this.timer);
+		clearTimeout(this.tick);
+		this.timer = this.tick = undefined;
 		this.listeners.clear();
 	}
 
-	private changed(): void {
-		this.dirty = true;
-		if (this.timer) return;
-		this.timer = setTimeout(() => {
-			this.timer = undefined;
-			this.flush();
-		}, this.interval);
+	/** Publishes now, everything that changed (tests, and the first frame). */
+	flush(): void {
+		this.publish(true);
 	}
 
-	/** Publishes now, if anything changed (tests, and the first frame). */
-	flush(): void {
-		if (!this.dirty) return;
-		this.dirty = false;
+	private changed(what: number): void {
+		if (what === changed.none) return;
+		this.dirty |= what;
+		if (what & (changed.structure | changed.run)) {
+			this.clock();
+			return this.schedule(this.interval);
+		}
+		if (what & changed.log) {
+			this.logPending++;
+			// A publish already on its way takes this line too (the common case while a log streams: no clock read per line).
+			if (this.timer) return;
+			if (this.logPending >= streamingLines || !this.tick) this.schedule(this.onGrid(this.logInterval));
+		}
+		if (what & changed.loss && !this.tick) this.schedule(Math.max(this.logInterval, this.lastLoss + this.lossInterval - Date.now()));
+	}
+
+	/**
+	 * At least `ms` from now, on the clock's half-second grid while it ticks:
+	 * a streaming log's frames then fall on the tick's every other time, and
+	 * the two make one frame, not two.
+	 */
+	private onGrid(ms: number): number {
+		if (!this.tick) return ms;
+		const phase = (((Date.now() - this.tickBase) % 500) + 500) % 500;
+		return ms + ((((502 - phase - ms) % 500) + 500) % 500);
+	}
+
+	private schedule(ms: number): void {
+		const at = Date.now() + ms;
+		if (this.timer && this.due <= at) return;
+		clearTimeout(this.timer);
+		this.due = at;
+		this.timer = setTimeout(() => {
+			this.timer = undefined;
+			this.due = Infinity;
+			this.publish(false);
+		}, ms);
+	}
+
+	private clock(): void {
+		const wanted = this.clockUsers > 0 && this.model.counting();
+		if (!wanted || this.tick) {
+			if (!wanted && this.tick) {
+				clearTimeout(this.tick);
+				this.tick = undefined;
+			}
+			return;
+		}
+		// On the followed run's whole seconds, when its countdown moves (2 ms after, so it has).
+		const feeds = this.model.feeds;
+		const base = feeds.get(this.model.follow).run?.startedAt ?? feeds.runs()[0]?.startedAt ?? 0;
+		this.tickBase = base;
+		const phase = (((Date.now() - base) % 1000) + 1000) % 1000;
+		this.tick = setTimeout(() => {
+			this.tick = undefined;
+			this.dirty |= ticked;
+			this.publish(false);
+			this.clock();
+		}, 1002 - phase);
+	}
+
+	private publish(force: boolean): void {
+		const d = this.dirty;
+		if (d === 0) return;
+		const now = Date.now();
+		// A slack of one interval: ticks a second apart must not miss each other by a millisecond.
+		const lossDue = force || (d & changed.run) !== 0 || now - this.lastLoss >= this.lossInterval - this.interval;
+		const loss = (d & (changed.loss | changed.run)) !== 0 && lossDue;
+		if (d === changed.loss && !loss) {
+			if (!this.tick) this.schedule(this.lastLoss + this.lossInterval - now);
+			return;
+		}
 		const previous = this.snapshot;
-		this.snapshot = {
-			...this.cheap,
-			version: previous.version + 1,
-			log: this.logDirty ? this.ring.view() : previous.log,
-			logTotal: this.ring.total,
-			loss: this.lossDirty ? this.loss.slice() : previous.loss,
-			agent: this.agent.dirty ? this.agent.take() : previous.agent,
-		};
-		this.logDirty = this.lossDirty = false;
+		this.snapshot = this.build(previous, now, {
+			structure: (d & (changed.structure | changed.run | ticked)) !== 0,
+			log: (d & (changed.log | changed.run)) !== 0,
+			loss,
+		});
+		this.dirty = d & changed.loss && !loss ? changed.loss : 0;
+		if (loss) this.lastLoss = now;
+		if (this.dirty && !this.tick) this.schedule(this.lastLoss + this.lossInterval - now);
+		this.logPending = 0;
 		this.published++;
 		for (const listener of this.listeners) listener();
 	}
 
-	/** An experiment's row as recorded (a run that ended, one replayed at startup, or an overrule), and the best it leaves. */
-	private settle(
-		n: number,
-		record: ExperimentRecord,
-		seconds: number | undefined,
-		best: ExperimentRecord | undefined,
-		baseline: ExperimentRecord | undefined,
-	): void {
-		const m = this.cheap;
-		const at = m.experiments.findIndex(e => e.n === n);
-		const experiment: Experiment = {
-			...record,
-			n,
-			seconds: seconds ?? m.experiments[at]?.seconds ?? 0,
-			description: sanitize(record.description),
-			commit: sanitize(record.commit),
+	private build(previous: Snapshot | undefined, now: number, fresh = {structure: true, log: true, loss: true}): Snapshot {
+		const model = this.model;
+		const feed = model.feeds.get(model.follow);
+		return {
+			...model.cheap,
+			version: (previous?.version ?? 0) + 1,
+			now: fresh.structure || !previous ? now : previous.now,
+			followed: feed.name,
+			workers: fresh.structure || !previous ? model.feeds.views() : previous.workers,
+			runs: fresh.structure || !previous ? model.feeds.runs() : previous.runs,
+			...(feed.run ? {run: feed.run} : {}),
+			...(feed.lastRun ? {lastRun: feed.lastRun} : {}),
+			log: fresh.log || !previous ? feed.ring.view() : previous.log,
+			logTotal: feed.ring.total,
+			loss: fresh.loss || !previous ? feed.loss.slice() : previous.loss,
+			agent: model.agent.dirty || !previous ? model.agent.take() : previous.agent,
 		};
-		m.experiments = at === -1 ? [...m.experiments, experiment] : m.experiments.map((e, i) => (i === at ? experiment : e));
-		if (m.run?.n === n) {
-			this.finished = {n, loss: this.loss};
-			m.run = undefined;
-		}
-		const newBest = best !== undefined && best.commit === record.commit && record.status === 'keep';
-		if (newBest && this.finished?.n === n && this.finished.loss.length > 0) m.bestLoss = this.finished.loss.slice();
-		m.best = best;
-		m.baseline = baseline;
 	}
-
-	/** The chat's stream: the user's lines as they are, the agent's answer growing in one entry until `done`. */
-	private chat(event: EventOf<'chat'>): void {
-		const text = sanitizeBlock(event.text);
-		if (event.role === 'user') return this.agent.add({kind: 'user', text});
-		const i = this.agent.streaming('agent');
-		if (event.done) {
-			if (i >= 0) this.agent.update(i, () => ({kind: 'agent', text, streaming: false}));
-			else this.agent.add({kind: 'agent', text, streaming: false});
-		} else if (i >= 0)
-			this.agent.update(i, e => ({kind: 'agent', text: ((e as {text: string}).text + text).slice(-streamCapacity), streaming: true}));
-		else this.agent.add({kind: 'agent', text, streaming: true});
-	}
-
-	private readonly handlers: EventHandlers = {
-		session: e => {
-			this.cheap.session = {
-				tag: sanitize(e.tag),
-				branch: sanitize(e.branch),
-				metric: sanitize(e.metric),
-				direction: e.direction,
-				proposer: sanitize(e.proposer),
-				resumed: e.resumed,
-				...(e.python ? {python: sanitize(e.python)} : {}),
-			};
-			this.cheap.budgetSeconds = e.budgetSeconds;
-		},
-		state: e => {
-			const m = this.cheap;
-			m.state = e.state;
-			m.detail = e.detail === undefined ? undefined : sanitize(e.detail);
-			// A loop that pauses, waits, stops or is done proposes nothing (a spinner must not turn on).
-			if (isIdle(e.state)) {
-				m.proposer = undefined;
-				this.agent.endProposal();
-			}
-		},
-		message: e => this.agent.add({kind: e.level, text: sanitizeBlock(clip(e.text, textLimit))}),
-		'proposal-start': e => {
-			this.agent.endProposal();
-			this.agent.add({
-				kind: 'proposal',
-				n: e.n,
-				text: '',
-				thinking: '',
-				streaming: true,
-				proposer: sanitize(e.proposer),
-				...(e.model ? {model: sanitize(e.model)} : {}),
-			});
-			this.cheap.proposer = {n: e.n, phase: 'waiting'};
-			if (e.model) this.cheap.model = sanitize(e.model);
-		},
-		'proposal-token': e => {
-			const i = this.agent.streaming('proposal');
-			if (i >= 0) {
-				const token = sanitizeBlock(e.text);
-				this.agent.update(i, entry => {
-					const p = entry as Extract<AgentEntry, {kind: 'proposal'}>;
-					return e.channel === 'thinking'
-						? {...p, thinking: (p.thinking + token).slice(-streamCapacity)}
-						: {...p, text: (p.text + token).slice(-streamCapacity)};
-				});
-			}
-			const phase = e.channel === 'thinking' ? 'thinking' : 'writing';
-			if (this.cheap.proposer?.n !== e.n || this.cheap.proposer.phase !== phase) this.cheap.proposer = {n: e.n, phase};
-		},
-		'proposal-retry': e => {
-			this.agent.add({kind: 'warn', text: `#${e.n} retry ${e.attempt}: ${sanitizeBlock(e.reason)}`});
-			this.cheap.proposer = {n: e.n, phase: 'retrying'};
-		},
-		proposal: e => {
-			this.agent.endProposal();
-			this.agent.add({
-				kind: 'edit',
-				n: e.n,
-				description: sanitize(clip(e.description, textLimit)),
-				...(e.rationale ? {rationale: sanitizeBlock(clip(e.rationale, textLimit))} : {}),
-				diff: sanitizeBlock(clip(e.diff, streamCapacity)),
-			});
-			this.cheap.proposer = {n: e.n, phase: 'applying'};
-		},
-		'proposal-failed': e => {
-			this.agent.endProposal();
-			this.agent.add({kind: 'error', text: `#${e.n} proposal failed: ${sanitizeBlock(e.reason)}`});
-			if (this.cheap.proposer?.n === e.n) this.cheap.proposer = undefined;
-		},
-		'run-start': e => {
-			const m = this.cheap;
-			m.run = {
-				n: e.n,
-				commit: sanitize(e.commit),
-				description: sanitize(e.description),
-				startedAt: e.startedAt,
-				budgetSeconds: e.budgetSeconds,
-			};
-			m.lastRun = {n: e.n, commit: m.run.commit};
-			if (m.proposer?.n === e.n) m.proposer = undefined;
-			this.ring.clear();
-			this.logDirty = true;
-			this.loss = [];
-			this.lossDirty = true;
-		},
-		log: e => {
-			this.ring.push({text: sanitize(clip(e.text, lineLimit)), partial: e.partial});
-			this.logDirty = true;
-		},
-		progress: e => {
-			const run = this.cheap.run;
-			if (e.n !== run?.n) return;
-			const frac = e.pct !== undefined && Number.isFinite(e.pct) ? e.pct / 100 : (Date.now() - run.startedAt) / (run.budgetSeconds * 1000);
-			this.loss = pushPoint(this.loss, {step: e.step, loss: e.loss, ...(Number.isFinite(frac) && frac > 0 ? {frac} : {})});
-			this.lossDirty = true;
-		},
-		'run-end': e => {
-			for (const rerun of e.reruns ?? []) this.settle(rerun.n, rerun, undefined, e.best, e.baseline);
-			this.settle(e.n, e.record, e.seconds, e.best, e.baseline);
-		},
-		rerun: e => this.settle(e.n, e.record, e.seconds, this.cheap.best, this.cheap.baseline),
-		reference: () => undefined,
-		'run-queued': e => {
-			this.cheap.detail = sanitize(`#${e.n} queued: ${e.reason}`);
-		},
-		'run-measured': e => {
-			const m = this.cheap;
-			if (m.run?.n === e.n || m.run?.n === e.group) m.run = undefined;
-			this.agent.add({kind: 'info', text: `#${e.group}: ${sanitize(e.detail)}`});
-		},
-		recorded: e => this.settle(e.n, e.record, 0, e.best, e.baseline),
-		overrule: e => {
-			this.agent.add({kind: 'info', text: `#${e.n} overruled by hand: ${e.from} -> ${e.to}`});
-			this.settle(e.n, e.record, undefined, e.best, e.baseline);
-		},
-		notes: e => {
-			this.cheap.notes = e.notes.map(n => ({...n, text: sanitize(n.text)}));
-		},
-		chat: e => this.chat(e),
-		show: e => this.agent.add({kind: 'info', text: `${sanitize(e.title)}:\n${sanitizeBlock(clip(e.text, textLimit))}`}),
-		'goal-changed': () => {
-			this.cheap.goalVersion++;
-		},
-		'budget-changed': e => {
-			this.cheap.budgetSeconds = e.seconds;
-		},
-		'model-changed': e => {
-			this.cheap.model = sanitize(e.model);
-		},
-		gpu: e => {
-			this.cheap.gpus = e.gpus.map(g => ({...g, name: sanitize(g.name)}));
-		},
-	};
 }

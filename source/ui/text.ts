@@ -33,11 +33,22 @@ function head(text: string, cells: number): string {
 	return out;
 }
 
-/** Cuts `text` to at most `cells` display cells, marking a cut with `…`. */
-export function cut(text: string, cells: number): string {
+/** Cuts `text` to at most `cells` display cells, marking a cut with `…` (or `mark`: `...` on a plain terminal). */
+export function cut(text: string, cells: number, mark = '…'): string {
 	if (cells <= 0) return '';
 	if (width(text) <= cells) return text;
-	return head(text, cells - 1) + '…';
+	const m = width(mark) < cells ? mark : '';
+	return head(text, cells - width(m)) + m;
+}
+
+/** Keeps the head and the tail of `text` within `cells` cells, `…` where the middle was. */
+export function cutMiddle(text: string, cells: number): string {
+	if (cells <= 0) return '';
+	if (width(text) <= cells) return text;
+	if (cells < 3) return cut(text, cells);
+	const tail = Math.floor((cells - 1) / 2);
+	const kept = cutLeft(text, tail + 1).slice(1);
+	return head(text, cells - 1 - width(kept)) + '…' + kept;
 }
 
 /** Keeps the END of `text` within `cells` cells, marking a cut with `…` at the start. */
@@ -102,17 +113,61 @@ export function wrap(text: string, cells: number): string[] {
 	return out;
 }
 
-/** A line cut to `cells` and padded with spaces to exactly `cells`. */
-export function fitLine(line: Line, cells: number): Line {
+const asciiFor: Record<string, string> = {
+	'·': '-',
+	'—': '-',
+	'–': '-',
+	'…': '...',
+	'▸': '>',
+	'▶': '>',
+	'★': '*',
+	'●': '+',
+	'✓': '+',
+	'✗': 'x',
+	'■': 's',
+	'↻': 'r',
+	'↑': '^',
+	'↓': 'v',
+	'←': '<',
+	'→': '->',
+	'±': '+-',
+	'×': 'x',
+	'°': '',
+	Δ: 'd',
+	'─': '-',
+	'═': '=',
+	'│': '|',
+	'║': '|',
+};
+
+/**
+ * Text for a terminal that shows ASCII only (TERM=dumb): the marks the
+ * screen uses in their ASCII forms, anything else outside ASCII as `?` per
+ * cell it would take (so a cut lands where it would have).
+ */
+export function toAscii(text: string): string {
+	if (printableAscii.test(text)) return text;
+	let out = '';
+	for (const [g, w] of clusters(text)) {
+		if (printableAscii.test(g)) out += g;
+		else out += asciiFor[g] ?? '?'.repeat(w);
+	}
+	return out;
+}
+
+/** A line cut to `cells` and padded with spaces to exactly `cells` (`ascii`: for a plain terminal, marks and all). */
+export function fitLine(line: Line, cells: number, ascii = false): Line {
+	const source = ascii ? line.map(s => (printableAscii.test(s.text) ? s : {...s, text: toAscii(s.text)})) : line;
+	const mark = ascii ? '...' : '…';
 	const out: Line = [];
 	let used = 0;
-	for (let i = 0; i < line.length; i++) {
-		const segment = line[i]!;
+	for (let i = 0; i < source.length; i++) {
+		const segment = source[i]!;
 		if (used >= cells) break;
 		const room = cells - used;
 		const w = width(segment.text);
 		// Only the segment that overflows gets the `…`; a later one that would not fit is dropped.
-		const text = w > room ? cut(segment.text, room) : segment.text;
+		const text = w > room ? cut(segment.text, room, mark) : segment.text;
 		out.push(text === segment.text ? segment : {...segment, text});
 		used += w > room ? width(text) : w;
 	}

@@ -1,8 +1,9 @@
-import React from 'react';
+/* eslint-disable no-control-regex -- these tests read what reaches a terminal: escape sequences and all. */
 import {afterEach, describe, expect, it} from 'vitest';
 import {App} from '../../source/ui/App.js';
 import {ThemeContext} from '../../source/ui/frame.js';
 import {bindings} from '../../source/ui/keys.js';
+import type {FakeControl} from './fake-control.js';
 import {cleanupAll, expectStraight, keys, mount, record, runStart, session, strip, tick} from './helpers.js';
 
 // The whole screen on a fake terminal, driven by keys, with a fake loop.
@@ -78,18 +79,19 @@ describe('the screen', () => {
 	it('moves focus with Tab and Shift+Tab, the focused border marked', async () => {
 		const {frame, press} = mount();
 		expect(focusedTitle(frame())).toBe('Training');
-		const order = ['Loss', 'Agent', 'Experiments', 'Goal', 'Training'];
+		// As laid out (stacked at 100x30): left to right, top to bottom.
+		const order = ['Loss', 'Experiments', 'Agent', 'Goal', 'Training'];
 		for (const title of order) {
 			await press(keys.tab);
 			expect(focusedTitle(frame())).toBe(title);
 		}
 		await press(keys.shiftTab, keys.shiftTab);
-		expect(focusedTitle(frame())).toBe('Experiments');
+		expect(focusedTitle(frame())).toBe('Agent');
 	});
 
 	it('types a chat message: letters that are keys elsewhere type there', async () => {
 		const {control, frame, press, type} = mount();
-		await press(keys.tab, keys.tab, keys.enter);
+		await press(keys.tab, keys.tab, keys.tab, keys.enter);
 		await type('quit? jk/g');
 		expect(frame()).toContain('> quit? jk/g');
 		expect(frame()).not.toContain('An experiment is running');
@@ -141,10 +143,10 @@ describe('the screen', () => {
 		expect(frame()).toContain('Anywhere (not typing)');
 		await press(keys.esc);
 		expect(frame()).not.toContain('Anywhere (not typing)');
-		// Tab on plain text moves on instead.
+		// Tab on plain text moves on instead (after the Agent, across the bottom, comes the Goal, top left).
 		await type('plain');
 		await press(keys.tab);
-		expect(focusedTitle(frame())).toBe('Experiments');
+		expect(focusedTitle(frame())).toBe('Goal');
 	});
 
 	it('edits the goal in place and saves it with Ctrl+S; q types a letter there', async () => {
@@ -195,7 +197,7 @@ describe('the screen', () => {
 
 	it('opens $EDITOR through the injected opener and reloads after it', async () => {
 		const opened: string[] = [];
-		let control: import('./fake-control.js').FakeControl | undefined;
+		const holder: {control?: FakeControl} = {};
 		let closed: (() => void) | undefined;
 		const m = mount(
 			100,
@@ -204,12 +206,12 @@ describe('the screen', () => {
 			{
 				openEditor: async file => {
 					opened.push(file);
-					control!.goal = 'Written in the editor.\n';
+					holder.control!.goal = 'Written in the editor.\n';
 					closed?.();
 				},
 			},
 		);
-		control = m.control;
+		holder.control = m.control;
 		await m.press(keys.shiftTab, 'e');
 		await m.until(f => f.includes('program.md reloaded from the editor'));
 		expect(opened).toEqual(['/x/program.md']);

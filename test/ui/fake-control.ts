@@ -1,5 +1,5 @@
 import type {EventListener, LoopEvent} from '../../source/core/events.js';
-import type {LoopControl} from '../../source/core/intents.js';
+import type {ExperimentDetails, LoopControl} from '../../source/core/intents.js';
 
 /** A LoopControl that records intents and lets a test emit events. */
 export class FakeControl implements LoopControl {
@@ -32,8 +32,8 @@ export class FakeControl implements LoopControl {
 	resume() {
 		this.intents.push(['resume']);
 	}
-	stopRun() {
-		this.intents.push(['stopRun']);
+	stopRun(worker?: string) {
+		this.intents.push(worker === undefined ? ['stopRun'] : ['stopRun', worker]);
 	}
 	overrule(to: 'keep' | 'revert') {
 		this.intents.push(['overrule', to]);
@@ -50,13 +50,17 @@ export class FakeControl implements LoopControl {
 	ask(text: string) {
 		this.intents.push(['ask', text]);
 	}
+	/** What details(n) answers (a test sets it). */
+	detailsOf: (n: number) => ExperimentDetails = n => ({n, diff: '', logTail: [], summary: undefined});
 	details(n: number) {
 		this.intents.push(['details', n]);
-		return Promise.resolve({n, diff: '', logTail: [], summary: undefined});
+		return Promise.resolve(this.detailsOf(n));
 	}
+	/** What changeSinceBaseline() answers. */
+	change = '';
 	changeSinceBaseline() {
 		this.intents.push(['changeSinceBaseline']);
-		return Promise.resolve('');
+		return Promise.resolve(this.change);
 	}
 	seen: string | undefined = undefined;
 	lastSeen() {

@@ -1,6 +1,6 @@
 import {EventEmitter} from 'node:events';
 import {render} from 'ink-testing-library';
-import React from 'react';
+import type React from 'react';
 import stringWidth from 'string-width';
 import {expect} from 'vitest';
 import type {LoopEvent} from '../../source/core/events.js';
@@ -63,10 +63,14 @@ export function mount(
 	rows = 30,
 	theme: Theme = {color: true, unicode: true},
 	props: {openEditor?: (file: string) => Promise<void>; editor?: string} = {},
+	/** What the loop said and did before the screen came up (a resumed session, a lastSeen). */
+	before?: (control: FakeControl) => void,
 ) {
 	const control = new FakeControl();
 	const store = new UiStore(1000);
 	control.subscribe(store.handle);
+	before?.(control);
+	store.flush();
 	const app = render(
 		<ThemeContext.Provider value={theme}>
 			<App control={control} store={store} programPath="/x/program.md" size={{columns, rows}} {...props} />

@@ -149,7 +149,8 @@ describe('the UI store', () => {
 		const proposal = agent[0] as Extract<AgentEntry, {kind: 'proposal'}>;
 		expect(proposal).toMatchObject({text: 'I will raise the LR', thinking: 'Let me think', streaming: false});
 		expect(agent[2]).toEqual({kind: 'agent', text: 'The LR did.', streaming: false});
-		expect(store.getSnapshot().proposer).toEqual({n: 3, phase: 'applying'});
+		// Ready and waiting for a worker: queued (it is applied when its run starts).
+		expect(store.getSnapshot().proposer).toEqual({n: 3, phase: 'queued'});
 		store.handle(runStart(3));
 		store.flush();
 		expect(store.getSnapshot().proposer).toBeUndefined();

@@ -4,7 +4,7 @@ import {bufferText, createBuffer, reduce, type Action, type Buffer} from '../tex
 
 // The Agent pane's input line: its text, the history of what was sent
 // (↑/↓, with the draft kept while walking it) and /command completion.
-// What a sent line does is the caller's (`send`).
+// What a sent line does is the caller's (submit hands it over).
 
 const historyLimit = 100;
 
@@ -14,15 +14,15 @@ export type ChatInput = {
 	edit: (action: Action) => void;
 	/** Replaces the text, the cursor at its end. */
 	setText: (text: string) => void;
-	/** Clears the line and sends what it held, if anything. */
-	submit: () => void;
+	/** Clears the line and returns what it held (undefined when nothing). */
+	submit: () => string | undefined;
 	/** 1: an older message; -1: a newer one, then the draft. */
 	recall: (direction: 1 | -1) => void;
 	/** Completes a /command; false when the text is not one (Tab means something else then). */
 	complete: () => boolean;
 };
 
-export function useChatInput(send: (text: string) => void): ChatInput {
+export function useChatInput(): ChatInput {
 	const [buffer, dispatch] = useReducer(reduce, undefined, () => createBuffer('', 1, 1_000_000));
 	const history = useRef<{items: string[]; index: number; draft: string}>({items: [], index: -1, draft: ''});
 
@@ -34,15 +34,15 @@ export function useChatInput(send: (text: string) => void): ChatInput {
 		dispatch({type: 'end'});
 	};
 
-	const submit = (): void => {
+	const submit = (): string | undefined => {
 		const text = bufferText(buffer).trim();
 		setText('');
 		const h = history.current;
 		h.index = -1;
 		h.draft = '';
-		if (text === '') return;
+		if (text === '') return undefined;
 		if (h.items.at(-1) !== text) h.items = [...h.items, text].slice(-historyLimit);
-		send(text);
+		return text;
 	};
 
 	const recall = (direction: 1 | -1): void => {

@@ -27,7 +27,8 @@ export type GoalEditorState = {
 	buffer: Buffer;
 	status: GoalStatus;
 	edit: (action: Action) => void;
-	save: () => Promise<void>;
+	/** Saves; resolves true when the text is on disk. */
+	save: () => Promise<boolean>;
 	/** Saves unsaved edits, calls `leave` (the keyboard leaves the field), suspends the screen for the editor, reloads. */
 	openExternal: (leave: () => void) => Promise<void>;
 };
@@ -50,24 +51,28 @@ export function useGoalEditor({control, store, rows, columns, version, openEdito
 	const busy = useRef(false);
 
 	useEffect(() => edit({type: 'resize', height: rows, width: columns}), [rows, columns]);
-	useEffect(() => {
-		if (version === 0 || buffer.dirty) return;
-		const loaded = readGoal(control);
-		if (loaded.error) setStatus(unreadable(loaded.error));
-		else edit({type: 'load', text: loaded.text});
-		// Reload when the file changed, not on every keystroke.
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [version]);
+	// program.md changed on disk (a `goal-changed` event moved the version): read it, unless there are unsaved edits.
+	const [loadedVersion, setLoadedVersion] = useState(version);
+	if (version !== loadedVersion) {
+		setLoadedVersion(version);
+		if (!buffer.dirty) {
+			const loaded = readGoal(control);
+			if (loaded.error) setStatus(unreadable(loaded.error));
+			else edit({type: 'load', text: loaded.text});
+		}
+	}
 
-	const save = async (): Promise<void> => {
+	const save = async (): Promise<boolean> => {
 		const text = bufferText(buffer);
 		setStatus({kind: 'saving'});
 		try {
 			await control.saveGoal(text);
 			edit({type: 'saved'});
 			setStatus({kind: 'saved', at: Date.now()});
+			return true;
 		} catch (error) {
 			setStatus({kind: 'error', message: `not saved: ${sanitize((error as Error).message)}`});
+			return false;
 		}
 	};
 

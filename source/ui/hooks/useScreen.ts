@@ -1,21 +1,24 @@
 import {useState} from 'react';
 import type {LoopControl} from '../../core/intents.js';
 import type {UiActions} from '../actions.js';
-import {panes, type Mode, type Pane} from '../keys.js';
-import type {Layout} from '../layout.js';
+import type {Mode, Pane} from '../keys.js';
+import {focusOrder, type Layout} from '../layout.js';
+import {agentFooterRows} from '../panes/AgentPane.js';
 import type {ChartMode} from '../panes/LossChart.js';
 import {runSlash} from '../slash.js';
 import type {Snapshot} from '../snapshot.js';
 import type {UiStore} from '../state.js';
+import {bufferText} from '../text-buffer.js';
 import {useChatInput, type ChatInput} from './useChatInput.js';
 import {useGoalEditor, type GoalEditorState} from './useGoalEditor.js';
 import {usePaneScroll, type PaneScroll} from './usePaneScroll.js';
 import {useQuit, type Quit} from './useQuit.js';
+import {useViewer, type Viewer} from './useViewer.js';
 
 // The screen's own state (focus, which field has the keyboard, the
 // overlays, the chart's view) over the goal editor, the input line, the
-// scroll positions and the ways out; and the one implementation of
-// UiActions, the interface every key binding acts through.
+// scroll positions, the reading overlay and the ways out; and the one
+// implementation of UiActions, the interface every key binding acts through.
 
 export type ScreenOptions = {
 	control: LoopControl;
@@ -37,6 +40,7 @@ export type Screen = {
 	goal: GoalEditorState;
 	input: ChatInput;
 	scroll: PaneScroll;
+	viewer: Viewer;
 	actions: UiActions;
 };
 
@@ -45,7 +49,6 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 	const [field, setField] = useState<'editor' | 'input' | undefined>();
 	const [help, setHelp] = useState(false);
 	const [chartMode, setChartMode] = useState<ChartMode>('run');
-	const quit = useQuit(control);
 	const goal = useGoalEditor({
 		control,
 		store,
@@ -55,12 +58,14 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 		...(openEditor ? {openEditor} : {}),
 		programPath,
 	});
+	const quit = useQuit(control, {dirty: goal.buffer.dirty, save: goal.save});
+	const viewer = useViewer(control, snapshot, box.rows - 1);
+	const input = useChatInput();
 	const scroll = usePaneScroll({
 		focus,
 		box,
-		logLength: snapshot.log.length,
-		logTotal: snapshot.logTotal,
-		experiments: snapshot.experiments.length,
+		snapshot,
+		agentFooter: agentFooterRows(bufferText(input.buffer), field === 'input'),
 		scrollGoal: goal.edit,
 	});
 
@@ -69,17 +74,19 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 		scroll.resetHelp();
 	};
 
-	const input = useChatInput(text => {
+	/** What a sent line does: a /command acts on the loop, anything else goes to the agent. */
+	const send = (text: string): void => {
 		scroll.followAgent();
 		if (!text.startsWith('/')) return control.say(text);
 		const answer = runSlash(text, control, snapshot.notes);
 		if (answer.help) openHelp();
 		if (answer.message) store.note(answer.level ?? 'info', answer.message);
-	});
+	};
 
 	const focusBy = (step: number): void => {
 		setField(undefined);
-		setFocus(f => panes[(panes.indexOf(f) + step + panes.length) % panes.length]!);
+		const order = focusOrder(box);
+		setFocus(f => order[(order.indexOf(f) + step + order.length) % order.length]!);
 	};
 
 	const typeIn = (pane: 'goal' | 'agent'): void => {
@@ -94,6 +101,7 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 		scrollHelp: scroll.scrollHelp,
 		quit: quit.quit,
 		answerQuit: quit.answer,
+		answerUnsaved: quit.answerUnsaved,
 		focus: focusBy,
 		scroll: scroll.scroll,
 		jump: scroll.jump,
@@ -111,20 +119,48 @@ export function useScreen({control, store, snapshot, box, openEditor, programPat
 			if (field === 'editor') goal.edit(action);
 			else if (field === 'input') input.edit(action);
 		},
-		submit: input.submit,
+		submit: () => {
+			const text = input.submit();
+			if (text !== undefined) send(text);
+		},
 		complete: () => {
 			if (!input.complete()) focusBy(1);
 		},
 		recall: input.recall,
 		paste: text => {
-			if (quit.stage || help) return;
+			if (quit.stage || help || viewer.open) return;
 			// Into the field being typed in; else the goal editor when its pane has focus; else the input line.
 			const target = field ?? (focus === 'goal' ? 'editor' : 'input');
 			typeIn(target === 'editor' ? 'goal' : 'agent');
 			(target === 'editor' ? goal : input).edit({type: 'insert', text});
 		},
+		openSummary: viewer.openSummary,
+		toggleSince: viewer.toggleSince,
+		showChange: viewer.showChange,
+		followNextWorker: () => {
+			if (snapshot.workers.length < 2) return store.note('info', 'one worker: Training and Loss show it');
+			store.note('info', `Training and Loss follow ${store.follow()} (w: the next)`);
+		},
+		openDetails: () => {
+			const n = scroll.selectedN;
+			if (n === undefined) return store.note('info', 'no experiment to open yet');
+			viewer.openDetails(n);
+		},
+		closeView: viewer.close,
+		scrollView: viewer.scroll,
+		jumpView: viewer.jump,
 	};
 
-	const mode: Mode = quit.stage ? 'quit' : help ? 'help' : (field ?? 'normal');
-	return {focus, field, mode, help, chartMode, quit, goal, input, scroll, actions};
+	const mode: Mode = quit.stage
+		? quit.stage === 'unsaved'
+			? 'unsaved'
+			: 'quit'
+		: help
+			? 'help'
+			: viewer.open
+				? viewer.open.kind === 'summary'
+					? 'summary'
+					: 'view'
+				: (field ?? 'normal');
+	return {focus, field, mode, help, chartMode, quit, goal, input, scroll, viewer, actions};
 }

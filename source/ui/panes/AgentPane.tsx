@@ -32,10 +32,13 @@ const styleOf: Record<'user' | 'agent' | 'info' | 'warn' | 'error', {color?: str
 	error: {color: 'red', prefix: 'error: '},
 };
 
-const maxDiffLines = 60;
+/** Diff lines an edit shows at most; the rest is a count (Enter on its row in Experiments shows it all). */
+const maxDiffLines = 12;
+/** Rationale lines an edit shows at most. */
+const maxRationaleLines = 4;
 
-/** One entry as lines `cells` wide. */
-export function entryLines(entry: AgentEntry, cells: number): Line[] {
+/** One entry as lines `cells` wide; `room` is the rows the pane has, so an edit's diff never pushes its header out of view. */
+export function entryLines(entry: AgentEntry, cells: number, room = 60): Line[] {
 	const lines: Line[] = [];
 	const body = Math.max(1, cells - 2);
 	switch (entry.kind) {
@@ -65,15 +68,26 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 			lines.push([
 				{text: `#${entry.n} edit: `, color: 'magenta', bold: true},
 				{text: entry.description, bold: true},
+				...(entry.proposer ? [{text: ` · ${entry.proposer}`, dim: true}] : []),
 			]);
-			if (entry.rationale) for (const l of wrap(entry.rationale, body)) lines.push([{text: `  ${l}`, dim: true}]);
+			// The header and the rationale stay in view above the diff: in a short pane, the rationale gets what room allows.
+			const rationale = entry.rationale ? wrap(entry.rationale, body) : [];
+			const rationaleRoom = Math.max(1, Math.min(maxRationaleLines, room - 3));
+			rationale.slice(0, rationaleRoom).forEach((l, i) => {
+				const cut = i === rationaleRoom - 1 && rationale.length > rationaleRoom;
+				lines.push([{text: `  ${l}${cut ? ' …' : ''}`, dim: true}]);
+			});
 			const diff = entry.diff.split('\n').filter(d => d !== '' && !/^(\+\+\+|---|Index:|diff |index |={3,}$)/.test(d));
-			for (const d of diff.slice(0, maxDiffLines)) {
+			// The diff gets what is left (at least a line), and a count of the rest.
+			const cap = Math.max(1, Math.min(maxDiffLines, room - lines.length - 1));
+			const shown: Line[] = [];
+			for (const d of diff) {
 				const color = d.startsWith('+') ? 'green' : d.startsWith('-') ? 'red' : d.startsWith('@@') ? 'cyan' : undefined;
-				for (const l of wrap(d, body)) lines.push([{text: `  ${l}`, ...(color ? {color} : {dim: true})}]);
+				for (const l of wrap(d, body)) shown.push([{text: `  ${l}`, ...(color ? {color} : {dim: true})}]);
 			}
-			if (diff.length > maxDiffLines)
-				lines.push([{text: `  … ${diff.length - maxDiffLines} more diff lines (runs/<n>/diff.patch)`, dim: true}]);
+			lines.push(...shown.slice(0, cap));
+			if (shown.length > cap)
+				lines.push([{text: `  … ${shown.length - cap} more diff lines (Enter on #${entry.n} in Experiments)`, dim: true}]);
 			return lines;
 		}
 		case 'user':
@@ -83,28 +97,48 @@ export function entryLines(entry: AgentEntry, cells: number): Line[] {
 		case 'error': {
 			const style = styleOf[entry.kind];
 			const text = `${style.prefix}${entry.text}${entry.kind === 'agent' && entry.streaming ? '…' : ''}`;
-			for (const l of wrap(text, cells))
-				lines.push([{text: l, ...(style.color ? {color: style.color} : {}), ...(style.dim ? {dim: true} : {})}]);
+			const look = {...(style.color ? {color: style.color} : {}), ...(style.dim ? {dim: true} : {})};
+			// A summary is one line, cut to the pane; anything else wraps.
+			if ('brief' in entry && entry.brief) return [[{text: text.replace(/\s+/g, ' '), ...look}]];
+			for (const l of wrap(text, cells)) lines.push([{text: l, ...look}]);
+			if (entry.kind === 'user' && isQuestion(entry.text)) lines.push([{text: '  (a question: answered, not kept as a note)', dim: true}]);
 			return lines;
 		}
 	}
 }
 
-// Entries never change in place (the store replaces them), so their lines can be kept per width.
-const cache = new WeakMap<AgentEntry, {cells: number; lines: Line[]}>();
+/** A line that ends in `?` is a question: the loop answers it and keeps no steering note. */
+export const isQuestion = (text: string): boolean => text.trim().endsWith('?');
+
+// Entries never change in place (the store replaces them), so their lines can be kept per width and room.
+const cache = new WeakMap<AgentEntry, {cells: number; room: number; lines: Line[]}>();
 
 /** Every entry as wrapped lines, oldest first. */
-export function agentLines(entries: readonly AgentEntry[], cells: number): Line[] {
+export function agentLines(entries: readonly AgentEntry[], cells: number, room = 60): Line[] {
 	const out: Line[] = [];
 	for (const entry of entries) {
 		let hit = cache.get(entry);
-		if (!hit || hit.cells !== cells) {
-			hit = {cells, lines: entryLines(entry, cells)};
+		if (!hit || hit.cells !== cells || hit.room !== room) {
+			hit = {cells, room, lines: entryLines(entry, cells, room)};
 			cache.set(entry, hit);
 		}
 		for (const l of hit.lines) out.push(l);
 	}
 	return out;
+}
+
+/** Rows of conversation the pane shows above its footer. */
+const bodyRows = (height: number, footer: number): number => Math.max(0, height - 2 - footer);
+
+/** Rows under the conversation: the input line, and a hint above it while typing a /command or a question. */
+export function agentFooterRows(input: string, typing: boolean): number {
+	return 1 + (typing && (completions(input).length > 0 || isQuestion(input)) ? 1 : 0);
+}
+
+/** The furthest back the pane scrolls (lines above the newest screenful). */
+export function agentMaxScroll(entries: readonly AgentEntry[], width: number, height: number, footer: number): number {
+	const rows = bodyRows(height, footer);
+	return Math.max(0, agentLines(entries, Math.max(1, width - 2), rows).length - rows);
 }
 
 /** The input line: the cursor kept in view, the text before it cut at the left when it does not fit. */
@@ -145,14 +179,12 @@ export const AgentPane = memo(function AgentPane({
 			{text: ` ${theme.unicode ? '—' : '-'} ${h.help}`, dim: true},
 		]);
 	} else if (hints.length > 1) {
-		footer.push([
-			{text: hints.map(h => h.name).join('  '), dim: true},
-			{text: '  (Tab completes)', dim: true},
-		]);
-	}
+		footer.push([{text: `Tab completes: ${hints.map(h => h.name).join(' ')}`, dim: true}]);
+	} else if (typing && isQuestion(input))
+		footer.push([{text: 'Enter asks: the agent answers; a question is not kept as a note', dim: true}]);
 	footer.push(inputLine(input, cursor, inner, typing, focused));
-	const rows = Math.max(0, height - 2 - footer.length);
-	const all = agentLines(entries, inner);
+	const rows = bodyRows(height, footer.length);
+	const all = agentLines(entries, inner, rows);
 	const back = Math.max(0, Math.min(scroll, all.length - rows));
 	const end = all.length - back;
 	const body = all.slice(Math.max(0, end - rows), end);

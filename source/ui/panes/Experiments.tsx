@@ -1,85 +1,51 @@
 import {memo} from 'react';
-import {formatDelta, formatMetric} from '../../core/metric.js';
-import type {Direction, ExperimentRecord} from '../../core/types.js';
+import type {Direction} from '../../core/types.js';
+import {table, tableRows, type TableInput} from '../experiment-table.js';
 import {Frame, useTheme} from '../frame.js';
 import {paneTitles} from '../keys.js';
-import type {Experiment} from '../snapshot.js';
-import {padStart, type Line} from '../text.js';
+import type {Line} from '../text.js';
 
-// The results table, newest first, the running experiment on top and the
-// best marked: the morning-after view of what the night kept. Metrics are
-// written by core's formatMetric, the one format the printer uses too.
+// The results table, newest first, the runs in progress on top and the best
+// marked: the morning-after view of what the night kept. With focus, a
+// selected row (j/k) that Enter opens. Rows and columns: experiment-table.ts.
 
-export type ExperimentsProps = {
-	experiments: readonly Experiment[];
-	best?: ExperimentRecord;
-	baseline?: ExperimentRecord;
-	running?: {n: number; description: string};
+export type ExperimentsProps = TableInput & {
 	direction?: Direction;
-	metric?: string;
 	/** Rows scrolled down from the newest. */
 	scroll: number;
+	/** The selected row (an index into tableRows), drawn in inverse while the pane has focus. */
+	selected?: number;
 	width: number;
 	height: number;
 	focused: boolean;
 };
 
-const statusColor = {keep: 'green', discard: 'yellow', crash: 'red', rerun: 'gray'} as const;
+/** Rows of results the pane shows at this height (below its header). */
+export const experimentRows = (height: number): number => Math.max(0, height - 3);
 
-/** The table's lines, newest first: a header, the running experiment, then every result. */
-export function experimentLines(
-	props: Omit<ExperimentsProps, 'width' | 'height' | 'focused' | 'scroll'>,
-	inner: number,
-	star: string,
-): Line[] {
-	const wideEnough = inner >= 56;
-	const metricName = props.metric ?? 'metric';
-	const n = Math.max(3, String(Math.max(props.running?.n ?? 0, ...props.experiments.map(e => e.n))).length);
-	const metricWidth = Math.max(7, ...props.experiments.map(e => (e.metric === null ? 1 : formatMetric(e.metric, 'short').length)));
-	const header: Line = [
-		{
-			text: `${'#'.padStart(n)} ${'status'.padEnd(7)}  ${padStart(metricName, metricWidth)}${wideEnough ? ` ${(star === '*' ? 'vs base' : 'Δ base').padStart(metricWidth + 1)}` : ''}  description`,
-			dim: true,
-			bold: true,
-		},
-	];
-	const lines: Line[] = [header];
-	if (props.running) {
-		lines.push([
-			{text: `${String(props.running.n).padStart(n)} `},
-			{text: 'running', color: 'cyan', bold: true},
-			{text: `  ${' '.repeat(metricWidth)}${wideEnough ? ' '.repeat(metricWidth + 2) : ''}  `},
-			{text: props.running.description},
-		]);
-	}
-	const base = props.baseline?.metric ?? null;
-	for (let i = props.experiments.length - 1; i >= 0; i--) {
-		const e = props.experiments[i]!;
-		const isBest = props.best !== undefined && props.best.commit === e.commit;
-		const metric = e.metric === null ? '—' : formatMetric(e.metric, 'short');
-		const delta = e.metric !== null && base !== null && e.commit !== props.baseline?.commit ? formatDelta(e.metric - base, 'short') : '';
-		lines.push([
-			{text: `${String(e.n).padStart(n)} `},
-			{text: e.status.padEnd(7), color: statusColor[e.status], dim: e.status === 'discard'},
-			{text: isBest ? ` ${star}` : '  ', color: 'green', bold: true},
-			{text: padStart(metric, metricWidth), bold: isBest},
-			...(wideEnough ? [{text: ` ${padStart(delta, metricWidth + 1)}`, dim: true}] : []),
-			{text: `  ${e.description}`, dim: e.status !== 'keep'},
-		]);
-	}
-	if (lines.length === 1) lines.push([{text: 'no experiments yet', dim: true}]);
-	return lines;
+/** The first row shown: `scroll`, moved as little as needed to show the selected row. */
+export function firstShown(scroll: number, selected: number | undefined, rows: number, total: number): number {
+	let start = Math.max(0, Math.min(scroll, total - rows));
+	if (selected !== undefined && rows > 0) start = Math.max(Math.min(start, selected), selected - rows + 1, 0);
+	return start;
 }
 
 export const Experiments = memo(function Experiments(props: ExperimentsProps) {
 	const theme = useTheme();
 	const inner = Math.max(1, props.width - 2);
-	const [header, ...body] = experimentLines(props, inner, theme.unicode ? '★' : '*');
-	const rows = Math.max(0, props.height - 3);
-	const start = Math.max(0, Math.min(props.scroll, body.length - rows));
-	const kept = props.experiments.filter(e => e.status === 'keep').length;
-	const more = body.length > rows ? ` · ${start + 1}-${Math.min(body.length, start + rows)} of ${body.length}` : '';
-	const info = `${props.experiments.length} run${props.experiments.length === 1 ? '' : 's'}, ${kept} kept${props.direction ? ` · ${props.direction} is better` : ''}${more}`;
+	const all = tableRows(props);
+	const rows = experimentRows(props.height);
+	const selected = props.focused && props.selected !== undefined && all.length > 0 ? Math.min(props.selected, all.length - 1) : undefined;
+	const start = firstShown(props.scroll, selected, rows, all.length);
+	const visible = all.slice(start, start + rows);
+	const t = table(props, visible, inner, theme.unicode);
+	const body: Line[] = visible.map((row, i) => t.line(row, start + i === selected));
+	if (all.length === 0) body.push([{text: 'no experiments yet', dim: true}]);
+	const decided = props.experiments.filter(e => e.status !== 'rerun');
+	const kept = decided.filter(e => e.status === 'keep').length;
+	const more = all.length > rows ? ` · ${start + 1}-${Math.min(all.length, start + rows)} of ${all.length}` : '';
+	const hint = props.focused && all.length > 0 ? ' · Enter opens' : '';
+	const info = `${decided.length} run${decided.length === 1 ? '' : 's'}, ${kept} kept${props.direction ? ` · ${props.direction} is better` : ''}${more}${hint}`;
 	return (
 		<Frame
 			title={paneTitles.experiments}
@@ -87,7 +53,7 @@ export const Experiments = memo(function Experiments(props: ExperimentsProps) {
 			width={props.width}
 			height={props.height}
 			focused={props.focused}
-			lines={[header!, ...body.slice(start, start + rows)]}
+			lines={[t.header, ...body]}
 		/>
 	);
 });

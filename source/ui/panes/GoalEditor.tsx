@@ -28,16 +28,44 @@ function shown(text: string[]): string {
 	return out;
 }
 
+const headingCache = new WeakMap<readonly string[], ReadonlySet<number>>();
+
+/**
+ * The lines that are markdown headings: `#` to `######` and a space, in the
+ * prose only. The front matter (between the first two `---`) and fenced code
+ * hold `#` comments, which are not headings.
+ */
+export function headingRows(lines: readonly string[]): ReadonlySet<number> {
+	const cached = headingCache.get(lines);
+	if (cached) return cached;
+	const rows = new Set<number>();
+	let i = 0;
+	if (lines[0]?.trim() === '---') {
+		const end = lines.findIndex((l, j) => j > 0 && l.trim() === '---');
+		i = end === -1 ? lines.length : end + 1;
+	}
+	let fence: string | undefined;
+	for (; i < lines.length; i++) {
+		const line = lines[i]!;
+		const opens = /^\s{0,3}(```|~~~)/.exec(line)?.[1];
+		if (opens) fence = fence === undefined ? opens : fence === opens ? undefined : fence;
+		else if (fence === undefined && /^\s{0,3}#{1,6}(\s|$)/.test(line)) rows.add(i);
+	}
+	headingCache.set(lines, rows);
+	return rows;
+}
+
 /** The visible display rows, with the cursor drawn as an inverse cell while editing. */
 export function goalLines(buffer: Buffer, editing: boolean, rows: number): Line[] {
 	const all = visualRows(buffer.lines, buffer.width);
 	const cursor = cursorRow(buffer, all);
+	const headings = headingRows(buffer.lines);
 	const out: Line[] = [];
 	for (let v = buffer.scroll; v < Math.min(all.length, buffer.scroll + rows); v++) {
 		const r = all[v]!;
 		const chars = Array.from(buffer.lines[r.row]!);
 		const text = chars.slice(r.start, r.end);
-		const heading = r.start === 0 && chars[0] === '#';
+		const heading = headings.has(r.row);
 		const style = heading ? {bold: true, color: 'cyan'} : {};
 		if (!editing || v !== cursor) {
 			out.push([{text: shown(text), ...style}]);

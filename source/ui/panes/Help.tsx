@@ -1,7 +1,7 @@
 import {Frame} from '../frame.js';
 import {bindingsByScope} from '../keys.js';
 import {slashCommands, usage} from '../slash.js';
-import type {Line} from '../text.js';
+import {width as cellsOf, type Line} from '../text.js';
 
 // The `?` overlay (and /help): drawn from the key table and the /command
 // table themselves, as docs/TUI.md is, so it lists exactly what the keys and
@@ -9,7 +9,11 @@ import type {Line} from '../text.js';
 
 const commandsTitle = 'Agent commands (type them in the Agent input; any other text is a steering note)';
 
-export function helpLines(keyWidth = 18): Line[] {
+/** Keys and commands in one column as wide as the longest, with two spaces before the help (never none). */
+const keyColumn = (): number =>
+	Math.max(...bindingsByScope().flatMap(g => g.bindings.map(b => cellsOf(b.keys))), ...slashCommands.map(c => cellsOf(usage(c)))) + 2;
+
+export function helpLines(keyWidth = keyColumn()): Line[] {
 	const lines: Line[] = [];
 	for (const group of bindingsByScope()) {
 		if (lines.length > 0) lines.push([]);

@@ -1,10 +1,26 @@
 import {Frame} from '../frame.js';
 import type {Line} from '../text.js';
 
-/** `ask`: a run is in progress, what to do with it. `finishing`: waiting for it. `stopping`: killing it. `quitting`: no run, closing. */
-export type QuitStage = 'ask' | 'finishing' | 'stopping' | 'quitting';
+// The questions asked on the way out: what to do with unsaved goal edits,
+// what to do with a run in progress; then what the screen waits for.
+
+/**
+ * `unsaved`: program.md has unsaved edits, save or drop them. `ask`: a run is
+ * in progress, what to do with it. `finishing`: waiting for it. `stopping`:
+ * killing it. `quitting`: no run, closing.
+ */
+export type QuitStage = 'unsaved' | 'ask' | 'finishing' | 'stopping' | 'quitting';
 
 export function quitLines(stage: QuitStage): Line[] {
+	if (stage === 'unsaved') {
+		return [
+			[{text: 'program.md has edits that are not saved. Quit and…', bold: true}],
+			[],
+			[{text: '  s', bold: true, color: 'cyan'}, {text: '   save them first'}],
+			[{text: '  d', bold: true, color: 'cyan'}, {text: '   drop them'}],
+			[{text: '  Esc', bold: true, color: 'cyan'}, {text: ' cancel: keep editing'}],
+		];
+	}
 	if (stage === 'finishing') {
 		return [
 			[{text: 'Waiting for the run to finish and be recorded;', color: 'yellow', bold: true}],

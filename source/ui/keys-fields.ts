@@ -1,0 +1,133 @@
+import type {Binding} from './keys.js';
+import {any, ctrl, k, meta} from './key-match.js';
+
+// The key table's text fields: the goal editor, the agent's input line, and
+// what both share (moving, deleting, leaving). Printable keys no binding
+// here claims are typed (useKeyboard).
+
+export const fieldBindings: readonly Binding[] = [
+	{
+		name: 'save',
+		keys: 'Ctrl+S',
+		help: 'save program.md (atomically); the next proposal reads it',
+		scope: 'editor',
+		match: ctrl('s'),
+		run: ui => ui.saveGoal(),
+	},
+	{name: 'newline', keys: 'Enter', help: 'new line', scope: 'editor', match: k('return'), run: ui => ui.edit({type: 'newline'})},
+	{
+		name: 'indent',
+		keys: 'Tab',
+		help: 'indent (spaces to the next stop of 4)',
+		scope: 'editor',
+		match: k('tab', {shift: false}),
+		run: ui => ui.edit({type: 'indent'}),
+	},
+	{name: 'cursorUp', keys: '↑', help: 'up a row', scope: 'editor', match: k('upArrow'), run: ui => ui.edit({type: 'up'})},
+	{name: 'cursorDown', keys: '↓', help: 'down a row', scope: 'editor', match: k('downArrow'), run: ui => ui.edit({type: 'down'})},
+	{name: 'pageUp', keys: 'PgUp', help: 'up a page', scope: 'editor', match: k('pageUp'), run: ui => ui.edit({type: 'pageUp'})},
+	{name: 'pageDown', keys: 'PgDn', help: 'down a page', scope: 'editor', match: k('pageDown'), run: ui => ui.edit({type: 'pageDown'})},
+
+	{
+		name: 'submit',
+		keys: 'Enter',
+		help: 'send: plain text is a steering note the agent keeps (and answers); /commands act on the loop',
+		scope: 'input',
+		match: k('return'),
+		run: ui => ui.submit(),
+	},
+	{
+		name: 'complete',
+		keys: 'Tab',
+		help: 'complete a /command (on plain text: next pane)',
+		scope: 'input',
+		match: k('tab', {shift: false}),
+		run: ui => ui.complete(),
+	},
+	{name: 'historyPrevious', keys: '↑', help: 'previous message', scope: 'input', match: k('upArrow'), run: ui => ui.recall(1)},
+	{name: 'historyNext', keys: '↓', help: 'next message', scope: 'input', match: k('downArrow'), run: ui => ui.recall(-1)},
+
+	{name: 'leave', keys: 'Esc', help: 'stop typing (the text stays)', scope: 'field', match: k('escape'), run: ui => ui.leaveField()},
+	{
+		name: 'focusPrevious',
+		keys: 'Shift+Tab',
+		help: 'stop typing, previous pane',
+		scope: 'field',
+		match: k('tab', {shift: true}),
+		run: ui => ui.focus(-1),
+	},
+	{name: 'cursorLeft', keys: '←', help: 'left', scope: 'field', match: k('leftArrow'), run: ui => ui.edit({type: 'left'})},
+	{name: 'cursorRight', keys: '→', help: 'right', scope: 'field', match: k('rightArrow'), run: ui => ui.edit({type: 'right'})},
+	{
+		name: 'wordLeft',
+		keys: 'Ctrl+←  Alt+B',
+		help: 'word left',
+		scope: 'field',
+		match: any(k('leftArrow', {ctrl: true}), k('leftArrow', {meta: true}), meta('b')),
+		run: ui => ui.edit({type: 'wordLeft'}),
+	},
+	{
+		name: 'wordRight',
+		keys: 'Ctrl+→  Alt+F',
+		help: 'word right',
+		scope: 'field',
+		match: any(k('rightArrow', {ctrl: true}), k('rightArrow', {meta: true}), meta('f')),
+		run: ui => ui.edit({type: 'wordRight'}),
+	},
+	{
+		name: 'lineStart',
+		keys: 'Home  Ctrl+A',
+		help: 'start of the line',
+		scope: 'field',
+		match: any(k('home'), ctrl('a')),
+		run: ui => ui.edit({type: 'home'}),
+	},
+	{
+		name: 'lineEnd',
+		keys: 'End  Ctrl+E',
+		help: 'end of the line',
+		scope: 'field',
+		match: any(k('end'), ctrl('e')),
+		run: ui => ui.edit({type: 'end'}),
+	},
+	{
+		name: 'deleteBack',
+		keys: 'Backspace',
+		help: 'delete left (joins lines at the start of one)',
+		scope: 'field',
+		match: k('backspace'),
+		run: ui => ui.edit({type: 'backspace'}),
+	},
+	{
+		name: 'deleteForward',
+		keys: 'Delete  Ctrl+D',
+		help: 'delete right (joins lines at the end of one)',
+		scope: 'field',
+		match: any(k('delete'), ctrl('d')),
+		run: ui => ui.edit({type: 'delete'}),
+	},
+	{
+		name: 'deleteWordBack',
+		keys: 'Ctrl+W  Alt+Bksp',
+		help: 'delete the word left',
+		scope: 'field',
+		match: any(ctrl('w'), k('backspace', {meta: true})),
+		run: ui => ui.edit({type: 'deleteWordLeft'}),
+	},
+	{
+		name: 'deleteToLineStart',
+		keys: 'Ctrl+U',
+		help: 'delete to the start of the line',
+		scope: 'field',
+		match: ctrl('u'),
+		run: ui => ui.edit({type: 'deleteToLineStart'}),
+	},
+	{
+		name: 'deleteToLineEnd',
+		keys: 'Ctrl+K',
+		help: 'delete to the end of the line',
+		scope: 'field',
+		match: ctrl('k'),
+		run: ui => ui.edit({type: 'deleteToLineEnd'}),
+	},
+];

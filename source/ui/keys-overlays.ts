@@ -1,0 +1,136 @@
+import type {Binding} from './keys.js';
+import {any, char, k} from './key-match.js';
+
+// The key table's overlays: help, the reader (an experiment, a diff, the
+// memory, the morning view), the quit dialog and the question about unsaved
+// goal edits. While one is open, only its keys and Ctrl+C apply.
+
+export const overlayBindings: readonly Binding[] = [
+	{
+		name: 'closeHelp',
+		keys: '?  Esc  q',
+		help: 'close this help',
+		scope: 'help',
+		match: any(char('?', 'q'), k('escape')),
+		run: ui => ui.closeHelp(),
+	},
+	{
+		name: 'scrollDown',
+		keys: 'j  ↓',
+		help: 'scroll',
+		scope: 'help',
+		match: any(char('j'), k('downArrow')),
+		run: ui => ui.scrollHelp(1, false),
+	},
+	{
+		name: 'scrollUp',
+		keys: 'k  ↑',
+		help: 'scroll back',
+		scope: 'help',
+		match: any(char('k'), k('upArrow')),
+		run: ui => ui.scrollHelp(-1, false),
+	},
+	{
+		name: 'pageDown',
+		keys: 'PgDn  Space',
+		help: 'page down',
+		scope: 'help',
+		match: any(k('pageDown'), char(' ')),
+		run: ui => ui.scrollHelp(1, true),
+	},
+	{name: 'pageUp', keys: 'PgUp  b', help: 'page up', scope: 'help', match: any(k('pageUp'), char('b')), run: ui => ui.scrollHelp(-1, true)},
+
+	{name: 'close', keys: 'Esc  q', help: 'close', scope: 'view', match: any(k('escape'), char('q')), run: ui => ui.closeView()},
+	{
+		name: 'scrollDown',
+		keys: 'j  ↓',
+		help: 'scroll',
+		scope: 'view',
+		match: any(char('j'), k('downArrow')),
+		run: ui => ui.scrollView(1, false),
+	},
+	{
+		name: 'scrollUp',
+		keys: 'k  ↑',
+		help: 'scroll back',
+		scope: 'view',
+		match: any(char('k'), k('upArrow')),
+		run: ui => ui.scrollView(-1, false),
+	},
+	{
+		name: 'pageDown',
+		keys: 'PgDn  Space',
+		help: 'page down',
+		scope: 'view',
+		match: any(k('pageDown'), char(' ')),
+		run: ui => ui.scrollView(1, true),
+	},
+	{name: 'pageUp', keys: 'PgUp  b', help: 'page up', scope: 'view', match: any(k('pageUp'), char('b')), run: ui => ui.scrollView(-1, true)},
+	{name: 'top', keys: 'g  Home', help: 'to the start', scope: 'view', match: any(char('g'), k('home')), run: ui => ui.jumpView('start')},
+	{name: 'bottom', keys: 'G  End', help: 'to the end', scope: 'view', match: any(char('G'), k('end')), run: ui => ui.jumpView('end')},
+	{
+		name: 'change',
+		keys: 'c',
+		help: 'the whole change from the baseline to the best',
+		scope: 'view',
+		match: char('c'),
+		run: ui => ui.showChange(),
+	},
+	{
+		name: 'since',
+		keys: 'a',
+		help: 'since you last looked / since the start',
+		scope: 'summary',
+		match: char('a'),
+		run: ui => ui.toggleSince(),
+	},
+
+	{
+		name: 'quitFinish',
+		keys: 'f',
+		help: 'let the run finish and be recorded, then quit',
+		scope: 'quit',
+		match: char('f'),
+		run: ui => ui.answerQuit('finish'),
+	},
+	{
+		name: 'quitStop',
+		keys: 's',
+		help: 'stop the run now (recorded as a crash: stopped by hand), then quit',
+		scope: 'quit',
+		match: char('s'),
+		run: ui => ui.answerQuit('stop'),
+	},
+	{
+		name: 'quitCancel',
+		keys: 'Esc  n  q',
+		help: 'keep going',
+		scope: 'quit',
+		match: any(k('escape'), char('n', 'q')),
+		run: ui => ui.answerQuit('cancel'),
+	},
+	{
+		name: 'saveAndQuit',
+		keys: 's',
+		help: 'save program.md, then quit',
+		scope: 'unsaved',
+		match: char('s'),
+		run: ui => ui.answerUnsaved('save'),
+	},
+	{
+		name: 'discardAndQuit',
+		keys: 'd',
+		help: 'drop the edits, then quit',
+		scope: 'unsaved',
+		match: char('d'),
+		run: ui => ui.answerUnsaved('discard'),
+	},
+	{
+		name: 'unsavedCancel',
+		keys: 'Esc  n  q',
+		help: 'keep editing: do not quit',
+		scope: 'unsaved',
+		match: any(k('escape'), char('n', 'q')),
+		run: ui => ui.answerUnsaved('cancel'),
+	},
+];
