@@ -96,7 +96,11 @@ class RandomProposer implements Proposer {
 			next = next.replace(new RegExp(`^${k.name} = [^#]*`, 'm'), `${k.name} = ${k.int ? v : Number.isInteger(v) ? `${v}.0` : v}  `);
 			parts.push(`${k.name}=${v}`);
 		}
-		return Promise.resolve({description: `random ${parts.join(' ')}`, edits: [{path: file, search: text, replace: next}], proposer: this.name});
+		return Promise.resolve({
+			description: `random ${parts.join(' ')}`,
+			edits: [{path: file, search: text, replace: next}],
+			proposer: this.name,
+		});
 	}
 }
 
@@ -105,7 +109,9 @@ type Outcome = {keeps: number; falseKeeps: number; reached: number; runs: number
 
 async function session(arm: Arm, seed: number, noise: number): Promise<Outcome> {
 	const rules: Record<string, string | number> =
-		arm.judge === 'noise' ? {judge: 'noise', ...(confirmRuns === undefined ? {} : {confirm_runs: confirmRuns})} : {judge: 'single', baseline_runs: 1};
+		arm.judge === 'noise'
+			? {judge: 'noise', ...(confirmRuns === undefined ? {} : {confirm_runs: confirmRuns})}
+			: {judge: 'single', baseline_runs: 1};
 	const arena = makeSimArena({noise, seed, rules});
 	try {
 		const proposer = arm.proposer === 'search' ? new SearchProposer() : new RandomProposer(seed * 31 + 7);
@@ -122,7 +128,11 @@ async function session(arm: Arm, seed: number, noise: number): Promise<Outcome> 
 		});
 		await loop.setup();
 		await loop.run();
-		const rows = readFileSync(path.join(arena.dir, 'runs', 'results.tsv'), 'utf8').trim().split('\n').slice(1).map(l => l.split('\t'));
+		const rows = readFileSync(path.join(arena.dir, 'runs', 'results.tsv'), 'utf8')
+			.trim()
+			.split('\n')
+			.slice(1)
+			.map(l => l.split('\t'));
 		const show = (commit: string): Map<string, number> =>
 			configOf(execFileSync('git', ['show', `${commit}:arena/train.py`], {cwd: arena.dir, encoding: 'utf8'}));
 		const kept = rows.filter(r => r[3] === 'keep').map(r => r[0]!);
@@ -142,7 +152,9 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const steps = stepEffects(simKnobs);
 const noise = Number(process.env.BENCH_NOISE ?? median(steps.all));
 const base = truth(startConfig());
-console.log(`simulated arena: ${simKnobs.length} constants, ${simKnobs.filter(k => k.weight > 0).length} of them matter; baseline ${base.toFixed(3)}, optimum 1.000`);
+console.log(
+	`simulated arena: ${simKnobs.length} constants, ${simKnobs.filter(k => k.weight > 0).length} of them matter; baseline ${base.toFixed(3)}, optimum 1.000`,
+);
 console.log(
 	`true effects of the search's steps from the baseline to the optimum: ${steps.all.map(e => e.toFixed(3)).join(' ')} (first steps: median ${median(steps.first).toFixed(3)})`,
 );
@@ -154,7 +166,9 @@ const allArms: Arm[] = [
 	{judge: 'noise', proposer: 'random'},
 ];
 /** BENCH_ARMS=noise/search,single/search runs only those (for a quick look); all four by default. */
-const arms = process.env.BENCH_ARMS ? allArms.filter(a => process.env.BENCH_ARMS!.split(',').includes(`${a.judge}/${a.proposer}`)) : allArms;
+const arms = process.env.BENCH_ARMS
+	? allArms.filter(a => process.env.BENCH_ARMS!.split(',').includes(`${a.judge}/${a.proposer}`))
+	: allArms;
 const summary = new Map<string, {falseKeep: number; reached: number}>();
 const started = performance.now();
 for (const arm of arms) {
@@ -172,6 +186,8 @@ for (const arm of arms) {
 }
 const noiseSearch = summary.get('noise/search') ?? {falseKeep: Number.NaN, reached: Number.NaN};
 const noiseRandom = summary.get('noise/random') ?? {falseKeep: Number.NaN, reached: Number.NaN};
-console.log(`targets: false keeps at most 5% of keeps (noise-aware) -> ${noiseSearch.falseKeep <= 0.05 ? 'met' : 'NOT met'}; built-in search reaches at least 80% in the median, ahead of random -> ${noiseSearch.reached >= 0.8 && noiseSearch.reached > noiseRandom.reached ? 'met' : 'NOT met'}`);
+console.log(
+	`targets: false keeps at most 5% of keeps (noise-aware) -> ${noiseSearch.falseKeep <= 0.05 ? 'met' : 'NOT met'}; built-in search reaches at least 80% in the median, ahead of random -> ${noiseSearch.reached >= 0.8 && noiseSearch.reached > noiseRandom.reached ? 'met' : 'NOT met'}`,
+);
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 console.log(`research: ${(noiseSearch.falseKeep * 100).toFixed(1)}% false keeps, ${(noiseSearch.reached * 100).toFixed(1)}% reached`);

@@ -116,7 +116,10 @@ export async function run(options: RunOptions): Promise<number> {
 	if (options.executor === 'slurm') {
 		const runsDir = options.runs ? path.resolve(options.runs) : path.join(workspace, 'runs');
 		try {
-			const checked = await preflightSlurm({...(options.slurm.partition ? {partition: options.slurm.partition} : {}), gres: options.slurm.gres});
+			const checked = await preflightSlurm({
+				...(options.slurm.partition ? {partition: options.slurm.partition} : {}),
+				gres: options.slurm.gres,
+			});
 			for (const warning of checked.warnings) process.stderr.write(`nightshift: warning: ${warning}\n`);
 			await checkSharedFilesystem(runsDir, checked.partition, {args: options.slurm.args});
 			executor = new SlurmExecutor({partition: checked.partition, gres: options.slurm.gres, args: options.slurm.args});
@@ -204,7 +207,8 @@ export async function run(options: RunOptions): Promise<number> {
 	} catch (error) {
 		const disk = classifyDiskError(error);
 		if (disk) fail(disk.message, exitCodes.error);
-		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError || error instanceof SandboxError) fail(error.message, exitCodes.error);
+		if (error instanceof SessionError || error instanceof GitError || error instanceof ArenaError || error instanceof SandboxError)
+			fail(error.message, exitCodes.error);
 		throw error;
 	}
 	const startup = [...(python ? [`python: ${python.path} (torch ${python.torch}, from ${python.source})`] : []), ...built.notes];

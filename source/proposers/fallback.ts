@@ -2,7 +2,14 @@ import type {OllamaHealth} from './ollama-client.js';
 import {OllamaUnavailableError, type OllamaFailureKind} from './ollama-errors.js';
 import {describeMemory} from './memory.js';
 import type {ArenaRules} from '../core/types.js';
-import {ProposalError, type ChatRequest, type ExperimentMemory, type Proposal, type ProposalRequest, type Proposer} from '../core/proposer.js';
+import {
+	ProposalError,
+	type ChatRequest,
+	type ExperimentMemory,
+	type Proposal,
+	type ProposalRequest,
+	type Proposer,
+} from '../core/proposer.js';
 
 // The model when it is there, the built-in search when it is not: the loop
 // never stops for want of Ollama. An experiment whose model request fails for

@@ -164,7 +164,10 @@ export class SearchProposer implements Proposer {
 			const [name, to] = [key.slice(0, key.indexOf('=')), key.slice(key.indexOf('=') + 1)];
 			const param = params.find(p => p.name === name)!;
 			const move = outcomes.find(o => o.moves[0]?.name === name && valueKey(o.moves[0].to) === to)!.moves[0]!;
-			yield {moves: [{name, from: param.value, to: move.to}], why: words => `${words} again: it looked better last time, inside the noise, and the best has moved since`};
+			yield {
+				moves: [{name, from: param.value, to: move.to}],
+				why: words => `${words} again: it looked better last time, inside the noise, and the best has moved since`,
+			};
 		}
 		const insensitive = (name: string): boolean => {
 			const judged = (history.get(name) ?? []).filter(o => o.status !== 'pending');

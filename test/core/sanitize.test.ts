@@ -74,7 +74,7 @@ describe('sanitize', () => {
 							: 0x20 + Math.floor(next() * 0x5f),
 				);
 			}
-			// eslint-disable-next-line no-control-regex -- the point: none of these may survive
+
 			expect(sanitize(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
 		}
 	});

@@ -22,7 +22,12 @@ afterEach(() => {
 	arena = undefined;
 });
 
-async function run(options: Omit<LoopOptions, 'workspace'>, dir: string, untilRuns?: number, during?: (loop: Loop, event: LoopEvent) => void) {
+async function run(
+	options: Omit<LoopOptions, 'workspace'>,
+	dir: string,
+	untilRuns?: number,
+	during?: (loop: Loop, event: LoopEvent) => void,
+) {
 	const loop = new Loop({workspace: dir, python: torchPython, killGraceSeconds: 1, ...options});
 	const events: LoopEvent[] = [];
 	let runs = 0;
@@ -102,7 +107,10 @@ describe('verdicts', () => {
 		arena = makeFakeArena();
 		const wider = (r: ProposalRequest) => ({description: 'wider', edits: [replaceLine(r, 'WIDTH = 64', 'WIDTH = 128')]});
 		const sameAgain = (r: ProposalRequest) => ({description: 'wider again', edits: [replaceLine(r, 'WIDTH = 128', 'WIDTH = 64')]});
-		const faster = (r: ProposalRequest) => ({description: 'faster', edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')]});
+		const faster = (r: ProposalRequest) => ({
+			description: 'faster',
+			edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')],
+		});
 		// The second proposal turns the kept change back: the files become the baseline's, which ran already.
 		const proposer = new ScriptedProposer([wider, sameAgain, faster]);
 		const {events, rows} = await run({proposer, maxExperiments: 3}, arena.dir);
@@ -118,7 +126,10 @@ describe('verdicts', () => {
 			seen.push(r);
 			return {description: 'WIDTH 64 -> 128', edits: [replaceLine(r, 'WIDTH = 64', 'WIDTH = 128')]};
 		};
-		const faster = (r: ProposalRequest) => ({description: 'faster', edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')]});
+		const faster = (r: ProposalRequest) => ({
+			description: 'faster',
+			edits: [replaceLine(r, 'LEARNING_RATE = 0.01', 'LEARNING_RATE = 0.02')],
+		});
 		const proposer = new ScriptedProposer([wider, wider, faster], true);
 		const {rows, events} = await run({proposer, maxExperiments: 3, workers: 2}, arena.dir);
 		// Two workers: the second request sees the first prepared, and the same edit is refused rather than run twice.
@@ -133,8 +144,16 @@ describe('verdicts', () => {
 describe('a number that cannot be right is a crash, never a keep', () => {
 	const summaryWith = (lines: string) => fakeTrain.replace('print(f"val_bpb:          {val:.6f}")', lines);
 	const cases: Array<[string, string, RegExp]> = [
-		['a bits-per-byte below zero', summaryWith('print("val_bpb:          -1.000000")'), /val_bpb -1 is outside what it can be \(\[0, Infinity\]/],
-		['the metric printed twice with different values', summaryWith('print(f"val_bpb:          {val:.6f}")\nprint("val_bpb:          0.500000")'), /printed more than once, with different values/],
+		[
+			'a bits-per-byte below zero',
+			summaryWith('print("val_bpb:          -1.000000")'),
+			/val_bpb -1 is outside what it can be \(\[0, Infinity\]/,
+		],
+		[
+			'the metric printed twice with different values',
+			summaryWith('print(f"val_bpb:          {val:.6f}")\nprint("val_bpb:          0.500000")'),
+			/printed more than once, with different values/,
+		],
 		[
 			'a loss that went NaN before a finite metric and exit 0',
 			fakeTrain.replace('print()\nval = ', 'print("step 00003 (60.0%) | loss: nan | lrm: 1.00")\nprint()\nval = '),
@@ -144,7 +163,9 @@ describe('a number that cannot be right is a crash, never a keep', () => {
 	for (const [what, train, reason] of cases) {
 		it(what, async () => {
 			arena = makeFakeArena(fakeProgram, fakeTrain);
-			const proposer = new ScriptedProposer([() => ({description: what, edits: [{path: 'train/train.py', search: fakeTrain, replace: train}]})]);
+			const proposer = new ScriptedProposer([
+				() => ({description: what, edits: [{path: 'train/train.py', search: fakeTrain, replace: train}]}),
+			]);
 			const {events, rows} = await run({proposer, maxExperiments: 2}, arena.dir);
 			expect(rows.map(r => r[3])).toEqual(['keep', 'crash']);
 			const end = events.flatMap(e => (e.type === 'run-end' && e.n === 2 ? [e] : []))[0]!;
@@ -155,7 +176,9 @@ describe('a number that cannot be right is a crash, never a keep', () => {
 	it('a range program.md gives is obeyed, and results.tsv writes huge numbers with six fixed decimals', async () => {
 		arena = makeFakeArena(fakeProgram.replace('baseline_runs: 1', 'baseline_runs: 1\nmetric_range: [0, 1e309]'), fakeTrain);
 		const huge = summaryWith('print("val_bpb:          1e308")');
-		const proposer = new ScriptedProposer([() => ({description: 'huge', edits: [{path: 'train/train.py', search: fakeTrain, replace: huge}]})]);
+		const proposer = new ScriptedProposer([
+			() => ({description: 'huge', edits: [{path: 'train/train.py', search: fakeTrain, replace: huge}]}),
+		]);
 		const {rows} = await run({proposer, maxExperiments: 2}, arena.dir);
 		expect(rows[1]![1]).toMatch(/^1\d{308}\.000000$/);
 		expect(rows[1]![3]).toBe('discard');

@@ -93,7 +93,9 @@ describe('an autoresearch checkout', () => {
 		try {
 			await withPath(dir, async () => {
 				const refused = new Loop({workspace: dir, proposer: new SearchProposer(), budgetSeconds: 60});
-				await expect(refused.setup()).rejects.toThrow(/--budget 60: the arena fixes its training budget at 300 s \(prepare.py line 5: TIME_BUDGET = 300\)/);
+				await expect(refused.setup()).rejects.toThrow(
+					/--budget 60: the arena fixes its training budget at 300 s \(prepare.py line 5: TIME_BUDGET = 300\)/,
+				);
 				const loop = new Loop({workspace: dir, proposer: new SearchProposer(), maxExperiments: 3});
 				const events: LoopEvent[] = [];
 				loop.subscribe(e => events.push(e));
@@ -128,7 +130,9 @@ describe('an autoresearch checkout', () => {
 		await withPath(dir, async () => {
 			const loop = new Loop({workspace: dir, proposer: new SearchProposer(), maxExperiments: 2});
 			await expect(loop.setup()).rejects.toThrow(
-				new RegExp(`the arena's data is not prepared \\(missing: data shards \\(.parquet\\) in .*${name}/data; the tokenizer in .*\\): run \`uv run prepare.py\` once in ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(it downloads from the network, once\\)`),
+				new RegExp(
+					`the arena's data is not prepared \\(missing: data shards \\(.parquet\\) in .*${name}/data; the tokenizer in .*\\): run \`uv run prepare.py\` once in ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(it downloads from the network, once\\)`,
+				),
 			);
 		});
 	});

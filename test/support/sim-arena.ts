@@ -65,7 +65,13 @@ const literal = (k: Knob, v: number): string => (k.int ? String(Math.round(v)) :
 
 export function trainPy(knobs: readonly Knob[] = simKnobs, config = startConfig(knobs)): string {
 	const lines = knobs.map(k => `${k.name} = ${literal(k, config.get(k.name) ?? k.start)}  # ${k.comment}`);
-	return ['# A simulated training script: sim.awk reads the constants below.', '# --- hyperparameters ---', ...lines, '# --- end hyperparameters ---', ''].join('\n');
+	return [
+		'# A simulated training script: sim.awk reads the constants below.',
+		'# --- hyperparameters ---',
+		...lines,
+		'# --- end hyperparameters ---',
+		'',
+	].join('\n');
 }
 
 /** Reads the constants back from a train.py's text. */
@@ -122,7 +128,11 @@ export type SimOptions = {
 /** A git repository holding the simulated arena, ready for a Loop. */
 export function makeSimArena(options: SimOptions): TempArena {
 	const knobs = options.knobs ?? simKnobs;
-	const spec = [`noise ${options.noise}`, `budgetgain ${options.budgetGain ?? 0}`, ...knobs.filter(k => k.kind !== 'none').map(k => `${k.name} ${k.kind} ${k.optimum} ${k.weight}`)].join('\n');
+	const spec = [
+		`noise ${options.noise}`,
+		`budgetgain ${options.budgetGain ?? 0}`,
+		...knobs.filter(k => k.kind !== 'none').map(k => `${k.name} ${k.kind} ${k.optimum} ${k.weight}`),
+	].join('\n');
 	const rules = Object.entries({budget: 1, timeout: 30, ...options.rules}).map(([k, v]) => `${k}: ${v}`);
 	const program = [
 		'---',

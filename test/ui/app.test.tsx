@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- these tests read what reaches a terminal: escape sequences and all. */
 import {afterEach, describe, expect, it} from 'vitest';
 import {App} from '../../source/ui/App.js';
 import {ThemeContext} from '../../source/ui/frame.js';

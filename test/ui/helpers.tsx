@@ -13,7 +13,7 @@ import {FakeControl} from './fake-control.js';
 export const tick = (ms = 30) => new Promise(r => setTimeout(r, ms));
 
 /** A frame without its colours (SGR sequences), as the tests read it. */
-// eslint-disable-next-line no-control-regex
+
 export const strip = (frame: string): string => frame.replace(/\u001b\[[0-9;]*m/g, '');
 
 /** A single component drawn on a fake terminal, colours stripped. */

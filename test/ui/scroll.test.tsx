@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- these tests read what reaches a terminal: escape sequences and all. */
 import {afterEach, describe, expect, it} from 'vitest';
 import type {LoopEvent} from '../../source/core/events.js';
 import {cleanupAll, keys, mount, record, runStart, session} from './helpers.js';

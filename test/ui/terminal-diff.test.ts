@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- these tests read what reaches a terminal: escape sequences and all. */
 import stringWidth from 'string-width';
 import {describe, expect, it} from 'vitest';
 import {RowDiff, rowUpdate} from '../../source/ui/terminal-diff.js';

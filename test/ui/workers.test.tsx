@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- these tests read what reaches a terminal: escape sequences and all. */
 import type React from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {GpuReading, LoopEvent} from '../../source/core/events.js';
