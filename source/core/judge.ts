@@ -10,6 +10,14 @@ import type {ArenaRules} from './types.js';
 
 export type RunReading = {ok: true; metric: number; memoryGb: number} | {ok: false; reason: string};
 
+/** The reason of a run a person stopped (/stop, quitting now): a crash in results.tsv, not the idea's fault. */
+export const stoppedByHand = 'stopped by hand';
+
+/** A crash that a person caused, as results.tsv and the run's summary record it. */
+export function isStopped(e: {status: string; reason?: string | undefined}): boolean {
+	return e.status === 'crash' && (e.reason ?? '').startsWith(stoppedByHand);
+}
+
 const shown = (value: number | string): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 
 /** Crash: could not start, killed (timeout or /stop), FAIL, non-zero exit, no finite metric, or a metric that cannot be right. */
@@ -18,7 +26,7 @@ export function readRun(result: RunResult, rules: ArenaRules): RunReading {
 	if (result.spawnError) return crash(result.spawnError);
 	if (result.requeue) return crash(result.requeue);
 	if (result.killed === 'timeout') return crash(`killed after the ${rules.timeoutSeconds} s timeout`);
-	if (result.killed === 'stop') return crash('stopped by hand');
+	if (result.killed === 'stop') return crash(stoppedByHand);
 	if (result.failed) return crash('the run printed FAIL (NaN or exploding loss)');
 	if (result.exitCode !== 0) return crash(result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode ?? '?'}`);
 	const twice = result.conflicts[rules.metric];

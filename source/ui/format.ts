@@ -1,3 +1,4 @@
+import {isStopped} from '../core/judge.js';
 import {formatDelta, formatMetric} from '../core/metric.js';
 import type {ExperimentRecord} from '../core/types.js';
 
@@ -24,10 +25,8 @@ export function formatJudged(e: Pick<ExperimentRecord, 'delta' | 'band' | 'runs'
 	return `${delta}${plusMinus}${runs}`;
 }
 
-/** A crash that a person caused (/stop, s in the quit dialog, Ctrl+C twice). */
-export function isStopped(e: Pick<ExperimentRecord, 'status' | 'reason'>): boolean {
-	return e.status === 'crash' && /stopped by hand/i.test(e.reason ?? '');
-}
+/** A crash that a person caused (/stop, s in the quit dialog, Ctrl+C twice): core's own test of its reason. */
+export {isStopped};
 
 export type StatusLook = {text: string; color: string; dim?: boolean};
 

@@ -104,8 +104,8 @@ export async function runTui(control: LoopControl, storeOrOptions: UiStore | Tui
 	let instance: Instance | undefined;
 	let unmounted = false;
 	let quitting: Promise<void> | undefined;
-	const quitNow = (): Promise<void> =>
-		(quitting ??= control.quit('now').catch((error: unknown) => {
+	const quitNow = (mode: 'now' | 'interrupt' = 'now'): Promise<void> =>
+		(quitting ??= control.quit(mode).catch((error: unknown) => {
 			(options.stderr ?? process.stderr).write(`nightshift: stopping the loop failed: ${(error as Error)?.message ?? String(error)}\n`);
 		}));
 	const restore = (): void => {
@@ -131,7 +131,8 @@ export async function runTui(control: LoopControl, storeOrOptions: UiStore | Tui
 		signalled++;
 		restore();
 		if (signalled > 1) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
-		void quitNow();
+		// SIGTERM and SIGHUP (the SSH session gone, a shutdown) are not a person stopping the run: it is left to run again on restart.
+		void quitNow(signal === 'SIGINT' ? 'now' : 'interrupt');
 	};
 	const onCrash = (error: unknown): void => {
 		restore();

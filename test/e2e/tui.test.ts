@@ -1,4 +1,3 @@
-import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -41,8 +40,6 @@ function start(width: number, height: number, budget = 3): {tmux: Tmux; dir: str
 		NIGHTSHIFT_CACHE: cache,
 		NIGHTSHIFT_CONFIG_DIR: path.join(cache, 'config'),
 	});
-	// An Escape is a key of its own here, not the start of the next one (tmux waits 500 ms by default).
-	execFileSync('tmux', ['-L', tmux.socket, 'set-option', '-g', 'escape-time', '0']);
 	return {tmux, dir: arena.dir};
 }
 

@@ -38,6 +38,8 @@ export class Tmux {
 		);
 		this.started = true;
 		this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
+		// tmux holds an Escape 500 ms to see whether a key sequence follows: Escape then a key would arrive as Alt+key.
+		this.tmux('set-option', '-g', 'escape-time', '0');
 	}
 
 	/** The screen as text, one string per row. */
