@@ -264,7 +264,15 @@ class SlurmRun implements RunHandle {
 			return {exitCode: undefined, spawnError};
 		}
 		const exitCode = result.exitCode ?? (result.signal ? 128 + (constants.signals[result.signal] ?? 0) : undefined);
-		const noJob = this.jobId === undefined && !this.sawOutput && !attemptLines.some(l => /queued and waiting|allocated resources/.test(l));
+		let noJob = this.jobId === undefined && !this.sawOutput && !attemptLines.some(l => /queued and waiting|allocated resources/.test(l));
+		if (noJob && exitCode !== 0) {
+			// A job ended before it could say so (cancelled at once, from outside): the controller still knows it by name.
+			const known = await findJob(this.name, this.slurmEnv, true);
+			if (known && known !== 'unreachable') {
+				this.jobId = known.id;
+				noJob = false;
+			}
+		}
 		if (noJob && exitCode !== 0) {
 			const said = attemptLines.find(isUnreachable);
 			if (said) return {exitCode, unreachable: said.replace(/^srun: (error: )?/, '')};

@@ -171,7 +171,7 @@ describe('the screen in tmux', () => {
 		tmux.send('C-c');
 		await tmux.waitFor(/Ctrl\+C again/);
 		tmux.send('C-c');
-		await tmux.waitFor(/\[exited 0\]/, 30_000);
+		await tmux.waitFor(/\[exited 130\]/, 30_000);
 		const rows = readFileSync(path.join(dir, 'runs', 'results.tsv'), 'utf8')
 			.trim()
 			.split('\n');
@@ -230,7 +230,7 @@ describe('the screen in tmux', () => {
 		await tmux.waitFor(/↑ 1 · G newest/);
 		tmux.send('C-c');
 		tmux.send('C-c');
-		await tmux.waitFor(/\[exited 0\]/, 30_000);
+		await tmux.waitFor(/\[exited 130\]/, 30_000);
 	}, 300_000);
 
 	it('/revert during a run acts on the last finished result, and the best marker stays on the best', async () => {
@@ -253,7 +253,7 @@ describe('the screen in tmux', () => {
 		expect(Number(best![3])).toBeCloseTo(lowest, 3);
 		tmux.send('C-c');
 		tmux.send('C-c');
-		await tmux.waitFor(/\[exited 0\]/, 30_000);
+		await tmux.waitFor(/\[exited 130\]/, 30_000);
 	}, 300_000);
 
 	it('asks before quitting with unsaved goal edits, and saves them when told to', async () => {
@@ -277,7 +277,8 @@ describe('the screen in tmux', () => {
 		// Saved; then the run in progress is the next question.
 		await tmux.waitFor(/let it finish and be recorded/);
 		expect(readFileSync(path.join(dir, 'program.md'), 'utf8')).toMatch(/^---\n[\s\S]*Unsaved words\.\n?$/);
+		// s: stop the run now; an interrupted run is exit status 130.
 		tmux.send('s');
-		await tmux.waitFor(/\[exited 0\]/, 60_000);
+		await tmux.waitFor(/\[exited 130\]/, 60_000);
 	}, 180_000);
 });

@@ -122,6 +122,15 @@ describe.skipIf(unavailable !== undefined)(`the Slurm executor${unavailable ? ` 
 		expect(result.requeue).toMatch(/^Slurm job \d+ was cancelled from outside nightshift \(CANCELLED/);
 		expect(result.tail.at(-1)).toMatch(/the experiment runs again$/);
 
+		// Cancelled the moment the controller knows it, before the job can say which it is: still no refusal by srun, a job to run again.
+		const early = start('echo started; sleep 60');
+		await until('the job known to the controller', () => jobOf(early) !== undefined, 20_000);
+		cluster.client('scancel', jobOf(early)!.id);
+		const earlyResult = await early.handle.done;
+		expect(earlyResult.spawnError).toBeUndefined();
+		// In the controller's words, or (when it has not answered yet) in srun's.
+		expect(earlyResult.requeue).toMatch(/^(Slurm job \d+|the Slurm job) was cancelled from outside nightshift \((CANCELLED|srun said so)/);
+
 		const lost = start('echo started; sleep 60');
 		await until('the job running', () => lost.lines.includes('started'));
 		cluster.client('scontrol', 'update', `nodename=${cluster.node}`, 'state=down', 'reason=nightshift-test');
